@@ -65,6 +65,11 @@ struct DecodedPacket {
   IpAddress src{}, dst{};
   std::span<const std::uint8_t> l3{};      // IP header .. end of datagram (trimmed to the IP length)
   std::uint16_t l3_header_len = 0;         // IPv4 header incl. options; IPv6 40 + extension headers
+                                           // (for an IPv6 fragment: up to and including the
+                                           // fragment header, so l3.subspan(l3_header_len) is the
+                                           // fragment's data for both families)
+  bool snapped = false;                    // the capture cut the datagram short (caplen < wire_len):
+                                           // layers are decoded from what was captured
 
   // Fragmentation (valid when is_fragment)
   bool is_fragment = false;
@@ -73,6 +78,8 @@ struct DecodedPacket {
   std::uint32_t frag_id = 0;               // IPv4 identification or IPv6 fragment identification
   std::uint16_t frag_header_offset = 0;    // IPv6: offset of the fragment header within l3
   std::uint16_t unfragmentable_len = 0;    // IPv6: bytes of l3 before the fragment header
+  std::uint16_t frag_nh_offset = 0;        // IPv6: offset within l3 of the next-header byte that
+                                           // names the fragment header (patched on reassembly)
 
   // Transport layer
   std::span<const std::uint8_t> l4{};      // transport header .. end of datagram

@@ -9,6 +9,13 @@ namespace vigil {
 
 inline constexpr std::uint32_t kNoSegment = 0xffffffffu;
 
+namespace streamflag {
+inline constexpr std::uint16_t initialized = 0x01;  // next_seq is known (SYN seen or midstream pickup)
+inline constexpr std::uint16_t depth_reached = 0x02; // depth limit hit: no more data delivered
+inline constexpr std::uint16_t gap = 0x04;          // at least one hole was skipped
+inline constexpr std::uint16_t closed = 0x08;       // FIN/RST seen: no more data expected
+}  // namespace streamflag
+
 struct StreamDirState {
   std::uint32_t next_seq = 0;          // next in-order sequence number expected
   std::uint32_t delivered = 0;         // bytes delivered in order so far (depth accounting)
@@ -17,5 +24,12 @@ struct StreamDirState {
   std::uint16_t flags = 0;             // see stream_reassembly.h
   std::uint32_t gaps = 0;              // holes skipped (data lost before reaching the sensor)
 };
+
+// Sets the first sequence number of a direction: ISN + 1 after a SYN, or the first data segment's
+// sequence number when a flow is picked up midstream.
+inline void stream_dir_init(StreamDirState& s, std::uint32_t next_seq) {
+  s.next_seq = next_seq;
+  s.flags |= streamflag::initialized;
+}
 
 }  // namespace vigil
