@@ -1,6 +1,8 @@
 // Per-direction TCP stream reassembly state, embedded in each flow (two per TCP flow).
 // Small on purpose: buffered out-of-order data lives in the worker's segment pool, referenced by
-// index. Owned by the worker that owns the flow; never shared.
+// index. Owned by the worker that owns the flow; never shared. A state that holds chunks
+// (ooo_head != kNoSegment) must be given to StreamReassembler::release() before it is discarded
+// or overwritten, or those chunks are lost to the pool.
 #pragma once
 
 #include <cstdint>
@@ -19,14 +21,15 @@ inline constexpr std::uint16_t closed = 0x08;       // FIN/RST seen: no more dat
 struct StreamDirState {
   std::uint32_t next_seq = 0;          // next in-order sequence number expected
   std::uint32_t delivered = 0;         // bytes delivered in order so far (depth accounting)
-  std::uint32_t ooo_head = kNoSegment; // first buffered out-of-order segment, sorted by seq
-  std::uint16_t ooo_count = 0;         // segments buffered
-  std::uint16_t flags = 0;             // see stream_reassembly.h
+  std::uint32_t ooo_head = kNoSegment; // first buffered out-of-order chunk, sorted by seq
+  std::uint16_t ooo_count = 0;         // pool chunks held by this direction
+  std::uint16_t flags = 0;             // streamflag::*
   std::uint32_t gaps = 0;              // holes skipped (data lost before reaching the sensor)
 };
+static_assert(sizeof(StreamDirState) <= 24, "embedded twice in every flow: keep it small");
 
 // Sets the first sequence number of a direction: ISN + 1 after a SYN, or the first data segment's
-// sequence number when a flow is picked up midstream.
+// sequence number when a flow is picked up midstream. Call it before the direction carries data.
 inline void stream_dir_init(StreamDirState& s, std::uint32_t next_seq) {
   s.next_seq = next_seq;
   s.flags |= streamflag::initialized;
