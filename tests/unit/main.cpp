@@ -1,6 +1,5 @@
 #include <CppUTest/CommandLineTestRunner.h>
 #include <CppUTest/TestRegistry.h>
-#include <CppUTest/MemoryLeakDetectorNewMacros.h>
 
 int main(int argc, char** argv) {
   // The standard library allocates lazily (locale, iostream buffers), which CppUTest's per-test

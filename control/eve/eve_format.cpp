@@ -1,0 +1,44 @@
+#include "control/eve/eve_format.h"
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+#include <ctime>
+
+namespace vigil::eve {
+
+std::string timestamp(std::uint64_t ts_ns) {
+  const std::time_t secs = static_cast<std::time_t>(ts_ns / 1'000'000'000ull);
+  const unsigned usecs = static_cast<unsigned>((ts_ns / 1'000ull) % 1'000'000ull);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[80];  // room for any int year gcc can imagine, so no truncation warning
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, usecs);
+  return buf;
+}
+
+std::string ip_text(IpFamily family, const IpAddress& addr) {
+  char buf[INET6_ADDRSTRLEN];
+  const int af = family == IpFamily::v6 ? AF_INET6 : AF_INET;
+  if (inet_ntop(af, addr.b.data(), buf, sizeof buf) == nullptr) return {};
+  return buf;
+}
+
+std::string proto_name(std::uint8_t ip_proto) {
+  switch (ip_proto) {
+    case ipproto::icmp: return "ICMP";
+    case 2: return "IGMP";
+    case ipproto::tcp: return "TCP";
+    case ipproto::udp: return "UDP";
+    case 47: return "GRE";
+    case ipproto::esp: return "ESP";
+    case ipproto::ah: return "AH";
+    case ipproto::icmpv6: return "IPv6-ICMP";
+    case 103: return "PIM";
+    case 132: return "SCTP";
+    default: return std::to_string(ip_proto);
+  }
+}
+
+}  // namespace vigil::eve

@@ -1,0 +1,22 @@
+// Text forms shared by every EVE event: Suricata's timestamp format, addresses, protocol names.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "dataplane/decode/decoded_packet.h"
+
+namespace vigil::eve {
+
+// "2024-05-01T10:20:30.123456+0000": UTC, microseconds, as Suricata writes it.
+std::string timestamp(std::uint64_t ts_ns);
+
+// Dotted quad for IPv4; RFC 5952 text for IPv6 (as inet_ntop writes it).
+std::string ip_text(IpFamily family, const IpAddress& addr);
+
+// Suricata's protocol names ("TCP", "UDP", "ICMP", "IPv6-ICMP", ...); the number otherwise.
+std::string proto_name(std::uint8_t ip_proto);
+
+}  // namespace vigil::eve

@@ -1,0 +1,51 @@
+// EveWriter: appends EVE JSON lines (Suricata's event format) to a file. Used off the packet path
+// by the control plane's single event thread; not thread-safe. Owns its FILE.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "dataplane/flow/flow_record.h"
+
+namespace vigil::eve {
+
+// A stats event's counters: dotted names ("decoder.pkts", "ipv4.trunc_pkt") become nested
+// objects, as in Suricata's stats event.
+using CounterList = std::vector<std::pair<std::string, std::uint64_t>>;
+
+class EveWriter {
+ public:
+  // Opens (creating or truncating) `path`. On failure returns nullptr and sets err to one line.
+  static std::unique_ptr<EveWriter> open(const std::string& path, std::string& err);
+  ~EveWriter();
+  EveWriter(const EveWriter&) = delete;
+  EveWriter& operator=(const EveWriter&) = delete;
+
+  void write_flow(const FlowRecord& record);
+  void write_stats(std::uint64_t ts_ns, std::uint64_t uptime_s, const CounterList& counters);
+
+  // Flushes and fsyncs. Returns false and sets err when any write failed (disk full, I/O error).
+  bool close(std::string& err);
+
+  std::uint64_t events() const { return events_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  EveWriter(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {}
+  void write_line(const std::string& line);
+
+  std::string path_;
+  std::FILE* file_;
+  std::uint64_t events_ = 0;
+  bool failed_ = false;
+};
+
+// The JSON text of a flow event (one line, no newline); exposed for tests.
+std::string flow_event_json(const FlowRecord& record);
+
+}  // namespace vigil::eve

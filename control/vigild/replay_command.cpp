@@ -1,0 +1,175 @@
+#include "control/vigild/replay_command.h"
+
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <system_error>
+
+#include "control/eve/eve_writer.h"
+#include "control/vigild/replay_report.h"
+#include "dataplane/worker/worker.h"
+#include "drivers/dpdk/dpdk_eal.h"
+#include "drivers/dpdk/dpdk_port_source.h"
+#include "drivers/pcap/pcap_file_source.h"
+
+namespace vigil {
+
+namespace {
+
+std::uint64_t monotonic_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+void error_line(const std::string& what) { std::fprintf(stderr, "vigild: error: %s\n", what.c_str()); }
+
+// Opens every input before any work starts, so a bad file is reported before anything is written.
+struct Inputs {
+  std::shared_ptr<dpdk::Eal> eal;  // declared first: destroyed after the sources that use it
+  std::vector<std::unique_ptr<PacketSource>> sources;
+  std::uint64_t total_packets = 0;  // known for DPDK replay (pre-scanned); 0 for libpcap
+};
+
+bool open_pcap_inputs(const ReplayOptions& opt, Inputs& in) {
+  bool ok = true;
+  for (std::size_t i = 0; i < opt.pcaps.size(); ++i) {
+    std::string err;
+    auto src = open_pcap_file(opt.pcaps[i], static_cast<std::uint16_t>(i), err);
+    if (!src) {
+      error_line(err);
+      ok = false;
+      continue;
+    }
+    in.sources.push_back(std::move(src));
+  }
+  return ok;
+}
+
+bool open_dpdk_inputs(const ReplayOptions& opt, Inputs& in) {
+  std::vector<dpdk::ReplayFile> files;
+  bool ok = true;
+  for (const auto& path : opt.pcaps) {
+    std::string err;
+    auto f = dpdk::check_replay_file(path, err);
+    if (!f) {
+      error_line(err);
+      ok = false;
+      continue;
+    }
+    in.total_packets += f->scan.packets;
+    files.push_back(std::move(*f));
+  }
+  if (!ok) return false;
+
+  dpdk::SimEalOptions eal_opt;
+  for (const auto& f : files) eal_opt.rx_pcaps.push_back(f.path);
+  eal_opt.verbose = opt.verbose;
+  // A process of its own: runs beside other DPDK processes (tests, a running appliance).
+  eal_opt.file_prefix = "vigil-replay-" + std::to_string(::getpid());
+  std::string err;
+  in.eal = dpdk::Eal::init(dpdk::sim_eal_args(eal_opt), err);
+  if (!in.eal) {
+    error_line("DPDK EAL: " + err);
+    return false;
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    auto src = dpdk::DpdkPortSource::open_pcap_replay(in.eal, files[i], i,
+                                                      static_cast<std::uint16_t>(i), {}, err);
+    if (!src) {
+      error_line(err);
+      return false;
+    }
+    in.sources.push_back(std::move(src));
+  }
+  return true;
+}
+
+void drain(Worker& worker, eve::EveWriter& eve, ReplayTally& tally) {
+  worker.records().consume_all([&](const FlowRecord& r) {
+    eve.write_flow(r);
+    tally.add(r);
+  });
+}
+
+}  // namespace
+
+int run_replay(const ReplayOptions& opt) {
+  if (opt.io != "pcap" && opt.io != "dpdk") {
+    error_line("--io must be pcap or dpdk, not '" + opt.io + "'");
+    return 1;
+  }
+  Inputs in;
+  const bool opened = opt.io == "dpdk" ? open_dpdk_inputs(opt, in) : open_pcap_inputs(opt, in);
+  if (!opened) return 1;
+
+  std::error_code ec;
+  std::filesystem::create_directories(opt.out_dir, ec);
+  if (ec) {
+    error_line(opt.out_dir + ": cannot create output directory: " + ec.message());
+    return 1;
+  }
+  std::string err;
+  auto eve = eve::EveWriter::open((std::filesystem::path(opt.out_dir) / "eve.json").string(), err);
+  if (!eve) {
+    error_line(err);
+    return 1;
+  }
+
+  auto worker = std::make_unique<Worker>(WorkerConfig{}, 0);
+  ReplayTally tally;
+  tally.keep = opt.show_flows;
+  ProgressLine progress(stderr);
+  const std::uint64_t started = monotonic_ns();
+  std::array<PacketView, 32> burst{};
+  std::uint64_t packets_before = 0;
+  std::uint64_t last_ts = 0;
+  int status = 0;
+
+  for (auto& src : in.sources) {
+    while (!src->done()) {
+      const std::size_t n = src->rx_burst(burst);
+      if (n > 0) {
+        worker->process_burst({burst.data(), n});
+        last_ts = std::max(last_ts, burst[n - 1].ts_ns);
+        src->release_burst();
+        worker->tick(last_ts);
+        drain(*worker, *eve, tally);
+      }
+      SourceProgress p = src->progress();
+      p.packets += packets_before;
+      progress.update(p, in.total_packets, monotonic_ns() - started);
+    }
+    packets_before += src->progress().packets;
+    if (!src->error().empty()) {
+      progress.clear();
+      error_line(src->error());
+      status = 1;
+      break;  // a broken capture ends the replay: what was read is still written out below
+    }
+  }
+  progress.clear();
+
+  worker->shutdown();
+  drain(*worker, *eve, tally);
+
+  eve::CounterList counters;
+  worker->for_each_counter(
+      [&](std::string_view name, std::uint64_t v) { counters.emplace_back(std::string(name), v); });
+  const std::uint64_t elapsed = monotonic_ns() - started;
+  eve->write_stats(last_ts, elapsed / 1'000'000'000ull, counters);
+  if (!eve->close(err)) {
+    error_line(err);
+    status = 1;
+  }
+  const std::string io = opt.io == "dpdk" ? "DPDK (EAL without hugepages, net_pcap ports)" : "libpcap";
+  print_summary(stdout, *worker, tally, in.sources.size(), io, elapsed, eve->path(),
+                eve->events());
+  return status;
+}
+
+}  // namespace vigil

@@ -1,0 +1,179 @@
+#include "dataplane/worker/worker.h"
+
+#include <array>
+#include <string>
+
+namespace vigil {
+
+namespace {
+constexpr std::size_t kMaxBurst = 64;
+}
+
+Worker::Worker(const WorkerConfig& config, std::uint16_t worker_id)
+    : config_(config),
+      id_(worker_id),
+      flows_(config.flows),
+      defrag_(config.defrag),
+      stream_(config.stream),
+      records_(config.record_queue_capacity) {}
+
+void Worker::count_layers(const DecodedPacket& dp) {
+  counters_.vlan += dp.vlan_count >= 1;
+  counters_.vlan_qinq += dp.vlan_count >= 2;
+  if (dp.family == IpFamily::v4) {
+    ++counters_.ipv4;
+  } else if (dp.family == IpFamily::v6) {
+    ++counters_.ipv6;
+  }
+}
+
+// Two passes over the burst: first decode every packet and prefetch its flow's index slot, then
+// look the flows up in arrival order (the slots are in cache by then). Packets are always
+// inspected in arrival order, so the result does not depend on where bursts begin and end.
+void Worker::process_burst(std::span<const PacketView> burst) {
+  while (burst.size() > kMaxBurst) {
+    process_burst(burst.first(kMaxBurst));
+    burst = burst.subspan(kMaxBurst);
+  }
+  std::array<DecodedPacket, kMaxBurst> decoded;
+  std::array<DecodeStatus, kMaxBurst> status;
+  std::array<PacketFlowKey, kMaxBurst> keys;
+  std::array<bool, kMaxBurst> keyed;
+
+  for (std::size_t i = 0; i < burst.size(); ++i) {
+    const PacketView& pkt = burst[i];
+    ++counters_.packets;
+    counters_.bytes += pkt.wire_len;
+    counters_.ethernet += pkt.link_type == LinkType::ethernet;
+    status[i] = decode_packet(pkt, decoded[i], decode_);
+    counters_.malformed += status[i] == DecodeStatus::malformed;
+    keyed[i] = status[i] == DecodeStatus::ok &&
+               flows_.prepare(decoded[i], keys[i]) == FlowKeyStatus::ok;
+    if (keyed[i]) flows_.prefetch(keys[i]);
+  }
+
+  for (std::size_t i = 0; i < burst.size(); ++i) {
+    const PacketView& pkt = burst[i];
+    DecodedPacket& dp = decoded[i];
+    if (pkt.ts_ns > now_ns_) now_ns_ = pkt.ts_ns;
+    counters_.snapped += dp.snapped;
+    switch (status[i]) {
+      case DecodeStatus::ok:
+        count_layers(dp);
+        if (keyed[i]) inspect(dp, &keys[i], pkt.wire_len, pkt.ts_ns);
+        break;
+      case DecodeStatus::fragment: {
+        count_layers(dp);
+        ++counters_.fragments;
+        std::span<const std::uint8_t> datagram;
+        std::uint32_t datagram_wire = 0;
+        if (defrag_.insert(dp, pkt.wire_len, pkt.ts_ns, datagram, datagram_wire) !=
+            DefragStatus::complete) {
+          break;
+        }
+        // The rebuilt datagram is one packet of its flow, carrying its fragments' wire bytes.
+        const DecodeStatus st = decode_ip(datagram, dp, decode_);
+        counters_.malformed += st == DecodeStatus::malformed;
+        PacketFlowKey key;
+        if (st == DecodeStatus::ok && flows_.prepare(dp, key) == FlowKeyStatus::ok) {
+          ++counters_.reassembled;
+          inspect(dp, &key, datagram_wire, pkt.ts_ns);
+        }
+        break;
+      }
+      case DecodeStatus::not_ip:
+        ++counters_.not_ip;
+        break;
+      case DecodeStatus::malformed:
+        break;
+    }
+  }
+}
+
+void Worker::inspect(DecodedPacket& dp, const PacketFlowKey* key, std::uint32_t wire_len,
+                     std::uint64_t ts_ns) {
+  switch (dp.ip_proto) {
+    case ipproto::tcp: ++counters_.tcp; break;
+    case ipproto::udp: ++counters_.udp; break;
+    case ipproto::icmp: ++counters_.icmpv4; break;
+    case ipproto::icmpv6: ++counters_.icmpv6; break;
+    default: ++counters_.other_ip; break;
+  }
+  FlowDirection dir;
+  Flow* flow = flows_.lookup_or_create(dp, *key, ts_ns, dir, *this);
+  if (flow == nullptr) return;
+  const TcpTrackStatus tcp = flows_.account(*flow, dir, dp, wire_len, ts_ns);
+  if (dp.ip_proto != ipproto::tcp || dp.payload.empty() || tcp != TcpTrackStatus::ok) return;
+  // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
+  const std::uint32_t seq = dp.seq + ((dp.tcp_flags & tcpflag::syn) ? 1u : 0u);
+  stream_.on_segment(flow->stream[dir_index(dir)], seq, dp.payload, *this);
+}
+
+void Worker::on_stream_data(StreamDirState&, std::span<const std::uint8_t> data, bool after_gap) {
+  counters_.stream_bytes += data.size();
+  counters_.stream_gaps += after_gap;
+}
+
+void Worker::on_flow_end(Flow& flow, FlowEndReason reason) {
+  if (flow.key.ip_proto == ipproto::tcp) {
+    for (auto& dir : flow.stream) {
+      stream_.on_close(dir, *this);
+      stream_.release(dir);
+    }
+  }
+  ++counters_.flows_ended;
+  if (!records_.push(make_flow_record(flow, reason))) ++counters_.records_dropped;
+}
+
+void Worker::tick(std::uint64_t now_ns) {
+  if (now_ns > now_ns_) now_ns_ = now_ns;
+  flows_.expire(now_ns_, *this, config_.expire_budget);
+  defrag_.expire(now_ns_);
+}
+
+void Worker::shutdown() { flows_.flush_all(*this); }
+
+void Worker::for_each_counter(
+    const std::function<void(std::string_view, std::uint64_t)>& fn) const {
+  const WorkerCounters& c = counters_;
+  fn("decoder.pkts", c.packets);
+  fn("decoder.bytes", c.bytes);
+  fn("decoder.ethernet", c.ethernet);
+  fn("decoder.vlan", c.vlan);
+  fn("decoder.vlan_qinq", c.vlan_qinq);
+  fn("decoder.ipv4", c.ipv4);
+  fn("decoder.ipv6", c.ipv6);
+  fn("decoder.tcp", c.tcp);
+  fn("decoder.udp", c.udp);
+  fn("decoder.icmpv4", c.icmpv4);
+  fn("decoder.icmpv6", c.icmpv6);
+  fn("decoder.other_ip", c.other_ip);
+  fn("decoder.not_ip", c.not_ip);
+  fn("decoder.invalid", c.malformed);
+  fn("decoder.snapped", c.snapped);
+  fn("decoder.fragments", c.fragments);
+  fn("decoder.reassembled", c.reassembled);
+  for (std::size_t i = 0; i < kDecodeEventCount; ++i) {
+    // Suricata files decoder events under decoder.event.<layer>.<event>.
+    fn("decoder.event." + std::string(decode_event_name(static_cast<DecodeEvent>(i))),
+       decode_.events[i]);
+  }
+  for (std::size_t i = 0; i < kFlowCounterCount; ++i) {
+    fn(flow_counter_name(static_cast<FlowCounter>(i)), flows_.counters().v[i]);
+  }
+  fn("flow.active", flows_.active());
+  fn("flow.records_dropped", c.records_dropped);
+  for (std::size_t i = 0; i < kTcpCounterCount; ++i) {
+    fn(tcp_counter_name(static_cast<TcpCounter>(i)), flows_.tcp_counters().v[i]);
+  }
+  for (std::size_t i = 0; i < kStreamCounterCount; ++i) {
+    fn(stream_counter_name(static_cast<StreamCounter>(i)), stream_.counters().events[i]);
+  }
+  fn("stream.segments_in_use", stream_.counters().segments_in_use);
+  fn("stream.gap_deliveries", c.stream_gaps);
+  for (std::size_t i = 0; i < kDefragCounterCount; ++i) {
+    fn(defrag_counter_name(static_cast<DefragCounter>(i)), defrag_.counters().values[i]);
+  }
+}
+
+}  // namespace vigil
