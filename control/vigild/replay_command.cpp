@@ -26,6 +26,8 @@ std::uint64_t monotonic_ns() {
                                         .count());
 }
 
+constexpr std::size_t kMaxDpdkReplayFiles = 30;  // RTE_MAX_ETHPORTS (32) in Debian's DPDK 22.11
+
 void error_line(const std::string& what) { std::fprintf(stderr, "vigild: error: %s\n", what.c_str()); }
 
 // Opens every input before any work starts, so a bad file is reported before anything is written.
@@ -66,8 +68,17 @@ bool open_dpdk_inputs(const ReplayOptions& opt, Inputs& in) {
   }
   if (!ok) return false;
 
+  // Every file is a net_pcap port, and DPDK's build has a fixed number of ports.
+  if (files.size() > kMaxDpdkReplayFiles) {
+    error_line("--io dpdk replays at most " + std::to_string(kMaxDpdkReplayFiles) +
+               " files at once (one DPDK port each); " + std::to_string(files.size()) +
+               " were given: use --io pcap or several runs");
+    return false;
+  }
   dpdk::SimEalOptions eal_opt;
   for (const auto& f : files) eal_opt.rx_pcaps.push_back(f.path);
+  // Each port's mempool takes ~10 MiB of the EAL's heap (no hugepages on the sim board).
+  eal_opt.memory_mb = 128 + 16 * static_cast<std::uint32_t>(files.size());
   eal_opt.verbose = opt.verbose;
   // A process of its own: runs beside other DPDK processes (tests, a running appliance).
   eal_opt.file_prefix = "vigil-replay-" + std::to_string(::getpid());
@@ -146,10 +157,11 @@ int run_replay(const ReplayOptions& opt) {
     }
     packets_before += src->progress().packets;
     if (!src->error().empty()) {
+      // A damaged file keeps what was read from it; the other files are still replayed, and the
+      // exit status says the input was not whole.
       progress.clear();
       error_line(src->error());
       status = 1;
-      break;  // a broken capture ends the replay: what was read is still written out below
     }
   }
   progress.clear();
