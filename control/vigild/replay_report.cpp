@@ -134,11 +134,11 @@ void print_summary(std::FILE* out, const Worker& worker, const ReplayTally& tall
   std::string names;
   const auto& dc = worker.decode_counters();
   for (std::size_t i = 0; i < kDecodeEventCount; ++i) {
-    if (dc.events[i] == 0) continue;
-    events += dc.events[i];
+    if (dc.values[i] == 0) continue;
+    events += dc.values[i];
     names += (names.empty() ? "" : ", ") +
              std::string(decode_event_name(static_cast<DecodeEvent>(i))) + " " +
-             with_commas(dc.events[i]);
+             with_commas(dc.values[i]);
   }
   std::fprintf(out, "decoder events: %s%s%s%s\n", with_commas(events).c_str(),
                names.empty() ? "" : " (", names.c_str(), names.empty() ? "" : ")");

@@ -3,17 +3,12 @@
 namespace vigil {
 
 namespace {
-constexpr std::string_view kNames[] = {
-#define VIGIL_X(e, n) n,
-    VIGIL_DECODE_EVENTS(VIGIL_X)
-#undef VIGIL_X
-};
+constexpr std::string_view kNames[] = {VIGIL_DECODE_EVENTS(VIGIL_COUNTER_NAME)};
 static_assert(std::size(kNames) == kDecodeEventCount);
 }  // namespace
 
 std::string_view decode_event_name(DecodeEvent e) {
-  auto i = static_cast<std::size_t>(e);
-  return i < kDecodeEventCount ? kNames[i] : std::string_view{"decoder.unknown_event"};
+  return counter_name(kNames, static_cast<std::size_t>(e), "decoder.unknown_event");
 }
 
 }  // namespace vigil

@@ -5,9 +5,10 @@
 // Thread-safety: DecodeCounters is owned by one worker; names are immutable static data.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <string_view>
+
+#include "dataplane/common/counter_set.h"
 
 namespace vigil {
 
@@ -60,26 +61,13 @@ namespace vigil {
   X(icmpv6_pkt_too_small, "icmpv6.pkt_too_small")                            \
   X(icmpv6_unknown_type, "icmpv6.unknown_type")              /* anomaly */
 
-enum class DecodeEvent : std::uint16_t {
-#define VIGIL_X(e, n) e,
-  VIGIL_DECODE_EVENTS(VIGIL_X)
-#undef VIGIL_X
-      count_
-};
+enum class DecodeEvent : std::uint16_t { VIGIL_DECODE_EVENTS(VIGIL_COUNTER_ENUM) count_ };
 
 inline constexpr std::size_t kDecodeEventCount = static_cast<std::size_t>(DecodeEvent::count_);
 
 std::string_view decode_event_name(DecodeEvent e);
 
 // Per-worker counters; plain integers because a worker owns its own copy (no sharing, no atomics).
-struct DecodeCounters {
-  std::array<std::uint64_t, kDecodeEventCount> events{};
-  void add(DecodeEvent e) { ++events[static_cast<std::size_t>(e)]; }
-  std::uint64_t get(DecodeEvent e) const { return events[static_cast<std::size_t>(e)]; }
-  DecodeCounters& operator+=(const DecodeCounters& o) {
-    for (std::size_t i = 0; i < events.size(); ++i) events[i] += o.events[i];
-    return *this;
-  }
-};
+using DecodeCounters = CounterSet<DecodeEvent, kDecodeEventCount>;
 
 }  // namespace vigil

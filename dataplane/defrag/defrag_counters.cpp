@@ -5,17 +5,12 @@
 namespace vigil {
 
 namespace {
-constexpr std::string_view kNames[] = {
-#define VIGIL_X(e, n) n,
-    VIGIL_DEFRAG_COUNTERS(VIGIL_X)
-#undef VIGIL_X
-};
+constexpr std::string_view kNames[] = {VIGIL_DEFRAG_COUNTERS(VIGIL_COUNTER_NAME)};
 static_assert(std::size(kNames) == kDefragCounterCount);
 }  // namespace
 
 std::string_view defrag_counter_name(DefragCounter c) {
-  auto i = static_cast<std::size_t>(c);
-  return i < kDefragCounterCount ? kNames[i] : std::string_view{"defrag.unknown_counter"};
+  return counter_name(kNames, static_cast<std::size_t>(c), "defrag.unknown_counter");
 }
 
 }  // namespace vigil

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "dataplane/common/counter_set.h"
+
 namespace vigil {
 
 // X(enumerator, "stats name"). Each `dropped` result of Defragmenter::insert() increments exactly
@@ -30,25 +32,12 @@ namespace vigil {
   X(header_too_long, "defrag.header_too_long")       /* (drop) IPv6 unfragmentable part > 1 KiB */ \
   X(invalid, "defrag.invalid")                       /* (drop) not a consistent fragment */
 
-enum class DefragCounter : std::uint16_t {
-#define VIGIL_X(e, n) e,
-  VIGIL_DEFRAG_COUNTERS(VIGIL_X)
-#undef VIGIL_X
-      count_
-};
+enum class DefragCounter : std::uint16_t { VIGIL_DEFRAG_COUNTERS(VIGIL_COUNTER_ENUM) count_ };
 
 inline constexpr std::size_t kDefragCounterCount = static_cast<std::size_t>(DefragCounter::count_);
 
 std::string_view defrag_counter_name(DefragCounter c);
 
-struct DefragCounters {
-  std::array<std::uint64_t, kDefragCounterCount> values{};
-  void add(DefragCounter c) { ++values[static_cast<std::size_t>(c)]; }
-  std::uint64_t get(DefragCounter c) const { return values[static_cast<std::size_t>(c)]; }
-  DefragCounters& operator+=(const DefragCounters& o) {
-    for (std::size_t i = 0; i < values.size(); ++i) values[i] += o.values[i];
-    return *this;
-  }
-};
+using DefragCounters = CounterSet<DefragCounter, kDefragCounterCount>;
 
 }  // namespace vigil

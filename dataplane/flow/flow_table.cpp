@@ -9,11 +9,7 @@ namespace vigil {
 
 namespace {
 
-constexpr std::string_view kCounterNames[] = {
-#define VIGIL_X(e, n) n,
-    VIGIL_FLOW_COUNTERS(VIGIL_X)
-#undef VIGIL_X
-};
+constexpr std::string_view kCounterNames[] = {VIGIL_FLOW_COUNTERS(VIGIL_COUNTER_NAME)};
 static_assert(std::size(kCounterNames) == kFlowCounterCount);
 
 constexpr std::uint64_t kNsPerSec = 1'000'000'000ull;
@@ -31,8 +27,7 @@ std::uint8_t protocol_group(std::uint8_t ip_proto) {
 }  // namespace
 
 std::string_view flow_counter_name(FlowCounter c) {
-  const auto i = static_cast<std::size_t>(c);
-  return i < kFlowCounterCount ? kCounterNames[i] : std::string_view{"flow.unknown_counter"};
+  return counter_name(kCounterNames, static_cast<std::size_t>(c), "flow.unknown_counter");
 }
 
 FlowTable::FlowTable(const FlowTableConfig& cfg) : cfg_(cfg), max_flows_(cfg.max_flows) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string_view>
 
+#include "dataplane/common/counter_set.h"
 #include "dataplane/decode/decoded_packet.h"
 #include "dataplane/flow/flow.h"
 #include "dataplane/flow/flow_key.h"
@@ -64,22 +65,13 @@ class FlowEndHandler {
   X(fragment, "flow.fragment_not_reassembled")      \
   X(no_capacity, "flow.no_capacity")
 
-enum class FlowCounter : std::uint8_t {
-#define VIGIL_X(e, n) e,
-  VIGIL_FLOW_COUNTERS(VIGIL_X)
-#undef VIGIL_X
-      count_
-};
+enum class FlowCounter : std::uint8_t { VIGIL_FLOW_COUNTERS(VIGIL_COUNTER_ENUM) count_ };
 
 inline constexpr std::size_t kFlowCounterCount = static_cast<std::size_t>(FlowCounter::count_);
 
 std::string_view flow_counter_name(FlowCounter c);
 
-struct FlowCounters {
-  std::array<std::uint64_t, kFlowCounterCount> v{};
-  void add(FlowCounter c) { ++v[static_cast<std::size_t>(c)]; }
-  std::uint64_t get(FlowCounter c) const { return v[static_cast<std::size_t>(c)]; }
-};
+using FlowCounters = CounterSet<FlowCounter, kFlowCounterCount>;
 
 class FlowTable {
  public:

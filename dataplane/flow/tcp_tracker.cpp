@@ -6,11 +6,7 @@ namespace vigil {
 
 namespace {
 
-constexpr std::string_view kCounterNames[] = {
-#define VIGIL_X(e, n) n,
-    VIGIL_TCP_COUNTERS(VIGIL_X)
-#undef VIGIL_X
-};
+constexpr std::string_view kCounterNames[] = {VIGIL_TCP_COUNTERS(VIGIL_COUNTER_NAME)};
 static_assert(std::size(kCounterNames) == kTcpCounterCount);
 
 constexpr std::size_t kClient = dir_index(FlowDirection::to_server);
@@ -335,8 +331,7 @@ class Tracker {
 }  // namespace
 
 std::string_view tcp_counter_name(TcpCounter c) {
-  const auto i = static_cast<std::size_t>(c);
-  return i < kTcpCounterCount ? kCounterNames[i] : std::string_view{"tcp.unknown_counter"};
+  return counter_name(kCounterNames, static_cast<std::size_t>(c), "tcp.unknown_counter");
 }
 
 std::string_view tcp_state_name(TcpState s) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "dataplane/common/counter_set.h"
 #include "dataplane/decode/decoded_packet.h"
 #include "dataplane/flow/flow.h"
 
@@ -42,23 +43,14 @@ inline constexpr std::uint8_t kTcpMaxWscale = 14;
   X(pkt_on_closed, "tcp.pkt_on_closed")                             \
   X(invalid_wscale, "tcp.invalid_wscale")
 
-enum class TcpCounter : std::uint8_t {
-#define VIGIL_X(e, n) e,
-  VIGIL_TCP_COUNTERS(VIGIL_X)
-#undef VIGIL_X
-      count_
-};
+enum class TcpCounter : std::uint8_t { VIGIL_TCP_COUNTERS(VIGIL_COUNTER_ENUM) count_ };
 
 inline constexpr std::size_t kTcpCounterCount = static_cast<std::size_t>(TcpCounter::count_);
 
 std::string_view tcp_counter_name(TcpCounter c);
 
 // Per-worker counters; plain integers because each worker owns its own.
-struct TcpCounters {
-  std::array<std::uint64_t, kTcpCounterCount> v{};
-  void add(TcpCounter c) { ++v[static_cast<std::size_t>(c)]; }
-  std::uint64_t get(TcpCounter c) const { return v[static_cast<std::size_t>(c)]; }
-};
+using TcpCounters = CounterSet<TcpCounter, kTcpCounterCount>;
 
 enum class TcpTrackStatus : std::uint8_t {
   ok,       // the packet fits the connection (its state may have changed)

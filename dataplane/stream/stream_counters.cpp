@@ -3,17 +3,12 @@
 namespace vigil {
 
 namespace {
-constexpr std::string_view kNames[] = {
-#define VIGIL_X(e, n) n,
-    VIGIL_STREAM_COUNTERS(VIGIL_X)
-#undef VIGIL_X
-};
+constexpr std::string_view kNames[] = {VIGIL_STREAM_COUNTERS(VIGIL_COUNTER_NAME)};
 static_assert(std::size(kNames) == kStreamCounterCount);
 }  // namespace
 
 std::string_view stream_counter_name(StreamCounter c) {
-  auto i = static_cast<std::size_t>(c);
-  return i < kStreamCounterCount ? kNames[i] : std::string_view{"stream.unknown_counter"};
+  return counter_name(kNames, static_cast<std::size_t>(c), "stream.unknown_counter");
 }
 
 }  // namespace vigil

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "dataplane/common/counter_set.h"
+
 namespace vigil {
 
 // X(enumerator, "stats name")
@@ -27,25 +29,17 @@ namespace vigil {
   X(midstream_ignored, "stream.midstream_ignored")              \
   X(segment_too_large, "stream.segment_too_large")
 
-enum class StreamCounter : std::uint8_t {
-#define VIGIL_X(e, n) e,
-  VIGIL_STREAM_COUNTERS(VIGIL_X)
-#undef VIGIL_X
-      count_
-};
+enum class StreamCounter : std::uint8_t { VIGIL_STREAM_COUNTERS(VIGIL_COUNTER_ENUM) count_ };
 
 inline constexpr std::size_t kStreamCounterCount = static_cast<std::size_t>(StreamCounter::count_);
 
 std::string_view stream_counter_name(StreamCounter c);
 
-struct StreamCounters {
-  std::array<std::uint64_t, kStreamCounterCount> events{};
+struct StreamCounters : CounterSet<StreamCounter, kStreamCounterCount> {
   std::uint64_t segments_in_use = 0;  // gauge "stream.segments_in_use": pool chunks held right now
 
-  void add(StreamCounter c, std::uint64_t n = 1) { events[static_cast<std::size_t>(c)] += n; }
-  std::uint64_t get(StreamCounter c) const { return events[static_cast<std::size_t>(c)]; }
   StreamCounters& operator+=(const StreamCounters& o) {
-    for (std::size_t i = 0; i < events.size(); ++i) events[i] += o.events[i];
+    CounterSet::operator+=(o);
     segments_in_use += o.segments_in_use;
     return *this;
   }

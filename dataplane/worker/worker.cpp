@@ -161,27 +161,18 @@ void Worker::for_each_counter(
   fn("decoder.snapped", c.snapped);
   fn("decoder.fragments", c.fragments);
   fn("decoder.reassembled", c.reassembled);
-  for (std::size_t i = 0; i < kDecodeEventCount; ++i) {
-    // Suricata files decoder events under decoder.event.<layer>.<event>.
-    fn("decoder.event." + std::string(decode_event_name(static_cast<DecodeEvent>(i))),
-       decode_.events[i]);
-  }
-  for (std::size_t i = 0; i < kFlowCounterCount; ++i) {
-    fn(flow_counter_name(static_cast<FlowCounter>(i)), flows_.counters().v[i]);
-  }
+  // Suricata files decoder events under decoder.event.<layer>.<event>.
+  vigil::for_each_counter(decode_, decode_event_name, [&](std::string_view name, std::uint64_t v) {
+    fn("decoder.event." + std::string(name), v);
+  });
+  vigil::for_each_counter(flows_.counters(), flow_counter_name, fn);
   fn("flow.active", flows_.active());
   fn("flow.records_dropped", c.records_dropped);
-  for (std::size_t i = 0; i < kTcpCounterCount; ++i) {
-    fn(tcp_counter_name(static_cast<TcpCounter>(i)), flows_.tcp_counters().v[i]);
-  }
-  for (std::size_t i = 0; i < kStreamCounterCount; ++i) {
-    fn(stream_counter_name(static_cast<StreamCounter>(i)), stream_.counters().events[i]);
-  }
+  vigil::for_each_counter(flows_.tcp_counters(), tcp_counter_name, fn);
+  vigil::for_each_counter(stream_.counters(), stream_counter_name, fn);
   fn("stream.segments_in_use", stream_.counters().segments_in_use);
   fn("stream.gap_deliveries", c.stream_gaps);
-  for (std::size_t i = 0; i < kDefragCounterCount; ++i) {
-    fn(defrag_counter_name(static_cast<DefragCounter>(i)), defrag_.counters().values[i]);
-  }
+  vigil::for_each_counter(defrag_.counters(), defrag_counter_name, fn);
 }
 
 }  // namespace vigil

@@ -27,7 +27,7 @@ void require(bool ok) {
 
 std::uint64_t events(const vigil::DecodeCounters& c) {
   std::uint64_t n = 0;
-  for (auto v : c.events) n += v;
+  for (auto v : c.values) n += v;
   return n;
 }
 

@@ -199,7 +199,7 @@ struct Decoded {
   Packet owned{};  // the bytes, when decode() was handed a temporary packet
   std::uint64_t total_events() const {
     std::uint64_t n = 0;
-    for (auto v : counters.events) n += v;
+    for (auto v : counters.values) n += v;
     return n;
   }
 };

@@ -31,7 +31,7 @@ Parsed parse(std::initializer_list<std::uint8_t> options) {
 }
 std::uint64_t total(const DecodeCounters& c) {
   std::uint64_t n = 0;
-  for (auto v : c.events) n += v;
+  for (auto v : c.values) n += v;
   return n;
 }
 }  // namespace

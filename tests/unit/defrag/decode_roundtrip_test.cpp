@@ -65,7 +65,7 @@ TEST(DecodeRoundTrip, Ipv4UdpShuffled) {
   LONGS_EQUAL(40000, p.sport);
   LONGS_EQUAL(53, p.dport);
   CHECK(Bytes(p.payload.begin(), p.payload.end()) == Bytes(udp.begin() + 8, udp.end()));
-  for (std::size_t e = 0; e < kDecodeEventCount; ++e) LONGS_EQUAL(0, dc.events[e]);
+  for (std::size_t e = 0; e < kDecodeEventCount; ++e) LONGS_EQUAL(0, dc.values[e]);
 }
 
 TEST(DecodeRoundTrip, Ipv6TcpAfterExtensionHeaders) {
