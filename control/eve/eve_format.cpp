@@ -29,14 +29,20 @@ std::string proto_name(std::uint8_t ip_proto) {
   switch (ip_proto) {
     case ipproto::icmp: return "ICMP";
     case 2: return "IGMP";
+    case 4: return "IPv4";  // IP in IP
     case ipproto::tcp: return "TCP";
     case ipproto::udp: return "UDP";
+    case ipproto::ipv6: return "IPv6";  // IPv6 in IP
     case 47: return "GRE";
     case ipproto::esp: return "ESP";
     case ipproto::ah: return "AH";
     case ipproto::icmpv6: return "IPv6-ICMP";
+    case 89: return "OSPF";
     case 103: return "PIM";
+    case 112: return "VRRP";
+    case 115: return "L2TP";
     case 132: return "SCTP";
+    case 136: return "UDPLite";
     default: return std::to_string(ip_proto);
   }
 }

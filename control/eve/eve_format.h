@@ -16,7 +16,8 @@ std::string timestamp(std::uint64_t ts_ns);
 // Dotted quad for IPv4; RFC 5952 text for IPv6 (as inet_ntop writes it).
 std::string ip_text(IpFamily family, const IpAddress& addr);
 
-// Suricata's protocol names ("TCP", "UDP", "ICMP", "IPv6-ICMP", ...); the number otherwise.
+// Protocol names as Suricata prints them (the /etc/protocols aliases: "TCP", "UDP", "ICMP",
+// "IPv6-ICMP", "GRE", ...); the number for protocols without a well-known name.
 std::string proto_name(std::uint8_t ip_proto);
 
 }  // namespace vigil::eve
