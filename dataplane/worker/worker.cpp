@@ -6,10 +6,6 @@
 
 namespace vigil {
 
-namespace {
-constexpr std::size_t kMaxBurst = 64;
-}
-
 Worker::Worker(const WorkerConfig& config, std::uint16_t worker_id)
     : config_(config),
       id_(worker_id),
@@ -36,10 +32,10 @@ void Worker::process_burst(std::span<const PacketView> burst) {
     process_burst(burst.first(kMaxBurst));
     burst = burst.subspan(kMaxBurst);
   }
-  std::array<DecodedPacket, kMaxBurst> decoded;
-  std::array<DecodeStatus, kMaxBurst> status;
-  std::array<PacketFlowKey, kMaxBurst> keys;
-  std::array<bool, kMaxBurst> keyed;
+  auto& decoded = scratch_.decoded;
+  auto& status = scratch_.status;
+  auto& keys = scratch_.keys;
+  auto& keyed = scratch_.keyed;
 
   // Packet headers are usually not in cache yet: ask for the first few now, and for each later
   // one a few packets ahead of the decoder, as DPDK's l3fwd does.

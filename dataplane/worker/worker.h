@@ -10,6 +10,7 @@
 
 #include <boost/lockfree/spsc_queue.hpp>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -49,6 +50,8 @@ struct WorkerCounters {
 
 class Worker final : private FlowEndHandler, private StreamSink {
  public:
+  static constexpr std::size_t kMaxBurst = 64;  // longer bursts are processed in pieces
+
   using RecordQueue = boost::lockfree::spsc_queue<FlowRecord>;
 
   Worker(const WorkerConfig& config, std::uint16_t worker_id);
@@ -86,7 +89,17 @@ class Worker final : private FlowEndHandler, private StreamSink {
   void on_stream_data(StreamDirState& dir, std::span<const std::uint8_t> data,
                       bool after_gap) override;
 
+  // Per-burst working state, kept here rather than on the stack so that a burst does not pay
+  // for constructing 64 decoded packets and keys (decode and prepare() fill what is used).
+  struct BurstScratch {
+    std::array<DecodedPacket, kMaxBurst> decoded;
+    std::array<DecodeStatus, kMaxBurst> status;
+    std::array<PacketFlowKey, kMaxBurst> keys;
+    std::array<bool, kMaxBurst> keyed;
+  };
+
   WorkerConfig config_;
+  BurstScratch scratch_{};
   std::uint16_t id_;
   FlowTable flows_;
   Defragmenter defrag_;
