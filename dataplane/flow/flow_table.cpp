@@ -87,6 +87,18 @@ void FlowTable::prefetch(const PacketFlowKey& k) const {
   if (max_flows_ != 0) __builtin_prefetch(&index_[static_cast<std::uint32_t>(k.hash) & index_mask_]);
 }
 
+void FlowTable::prefetch_flow(const PacketFlowKey& k) const {
+  if (max_flows_ == 0) return;
+  const std::uint32_t hash32 = static_cast<std::uint32_t>(k.hash);
+  const IndexSlot& s = index_[hash32 & index_mask_];
+  if (s.flow == kNoFlow || s.hash != hash32) return;
+  // A Flow spans several cache lines: the key and the counters/timeout links are touched first.
+  const char* f = reinterpret_cast<const char*>(&flows_[s.flow]);
+  __builtin_prefetch(f);
+  __builtin_prefetch(f + 64);
+  __builtin_prefetch(f + 128);
+}
+
 std::uint32_t FlowTable::index_find(const FlowKey& key, std::uint32_t hash32) const {
   for (std::uint32_t i = hash32 & index_mask_;; i = (i + 1) & index_mask_) {
     const IndexSlot& s = index_[i];

@@ -86,6 +86,9 @@ class FlowTable {
   // Key and seeded hash of a packet, computed once; prefetch() with it, then lookup_or_create().
   FlowKeyStatus prepare(const DecodedPacket& p, PacketFlowKey& out) const;
   void prefetch(const PacketFlowKey& k) const;
+  // Second stage, once prefetch()'s index slot has arrived: prefetches the flow the slot names,
+  // if its hash matches (the key is compared later, in lookup_or_create()).
+  void prefetch_flow(const PacketFlowKey& k) const;
 
   // Finds the packet's flow or starts one, and says which way the packet goes. A flow found past
   // its timeout ends (timeout) and a new one starts, as does a bare SYN on a closed or time_wait

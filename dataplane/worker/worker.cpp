@@ -24,8 +24,9 @@ void Worker::count_layers(const DecodedPacket& dp) {
   }
 }
 
-// Two passes over the burst: first decode every packet and prefetch its flow's index slot, then
-// look the flows up in arrival order (the slots are in cache by then). Packets are always
+// Stages over the burst, as DPDK's bulk hash lookups do: decode every packet and prefetch its
+// flow's index slot; prefetch the flows those slots name; then look the flows up in arrival order
+// (in cache by then). Packets are always
 // inspected in arrival order, so the result does not depend on where bursts begin and end.
 void Worker::process_burst(std::span<const PacketView> burst) {
   while (burst.size() > kMaxBurst) {
@@ -54,6 +55,11 @@ void Worker::process_burst(std::span<const PacketView> burst) {
     keyed[i] = status[i] == DecodeStatus::ok &&
                flows_.prepare(decoded[i], keys[i]) == FlowKeyStatus::ok;
     if (keyed[i]) flows_.prefetch(keys[i]);
+  }
+
+  // By now the index slots have arrived: fetch the flows they name before looking them up.
+  for (std::size_t i = 0; i < burst.size(); ++i) {
+    if (keyed[i]) flows_.prefetch_flow(keys[i]);
   }
 
   for (std::size_t i = 0; i < burst.size(); ++i) {
