@@ -1,5 +1,7 @@
 #include "drivers/dpdk/dpdk_eal.h"
 
+#include <unistd.h>
+
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <sched.h>
@@ -53,7 +55,12 @@ std::shared_ptr<Eal> Eal::init(std::span<const std::string> args, std::string& e
 }
 
 Eal::~Eal() {
-  if (initialised_) rte_eal_cleanup();
+  if (!initialised_) return;
+  // The EAL makes a runtime directory per file prefix (empty with --no-shconf) and leaves it
+  // behind; a replay uses a prefix per process, so remove it, or every run would leave one.
+  const std::string runtime_dir = rte_eal_get_runtime_dir();
+  rte_eal_cleanup();
+  if (!runtime_dir.empty()) ::rmdir(runtime_dir.c_str());  // only succeeds when empty
 }
 
 std::vector<std::string> sim_eal_args(const SimEalOptions& options) {
