@@ -25,9 +25,9 @@ void Worker::count_layers(const DecodedPacket& dp) {
 }
 
 // Stages over the burst, as DPDK's bulk hash lookups do: decode every packet and prefetch its
-// flow's index slot; prefetch the flows those slots name; then look the flows up in arrival order
-// (in cache by then). Packets are always
-// inspected in arrival order, so the result does not depend on where bursts begin and end.
+// flow's index slot; prefetch the flows those slots name; then look the flows up (in cache by
+// then). Packets are always inspected in arrival order, so the result does not depend on where
+// bursts begin and end.
 void Worker::process_burst(std::span<const PacketView> burst) {
   while (burst.size() > kMaxBurst) {
     process_burst(burst.first(kMaxBurst));
