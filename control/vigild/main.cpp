@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   rp->add_option("--io", replay.io, "Packet I/O: pcap (libpcap) or dpdk (EAL + net_pcap)")
       ->check(CLI::IsMember({"pcap", "dpdk"}));
   rp->add_option("--show-flows", replay.show_flows, "List the N largest flows in the summary");
+  rp->add_option("--max-flows", replay.max_flows,
+                 "Flows tracked at once; beyond it the flow nearest its timeout is evicted")
+      ->check(CLI::Range(1u, 1u << 30));
   rp->add_flag("--verbose", replay.verbose, "Show DPDK's own log lines");
 
   try {

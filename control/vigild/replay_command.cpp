@@ -131,7 +131,9 @@ int run_replay(const ReplayOptions& opt) {
     return 1;
   }
 
-  auto worker = std::make_unique<Worker>(WorkerConfig{}, 0);
+  WorkerConfig config;
+  config.flows.max_flows = opt.max_flows;
+  auto worker = std::make_unique<Worker>(config, 0);
   ReplayTally tally;
   tally.keep = opt.show_flows;
   ProgressLine progress(stderr);

@@ -1,6 +1,7 @@
 // `vigild replay`: runs capture files through the dataplane and writes EVE JSON.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@ struct ReplayOptions {
   std::string out_dir;             // gets eve.json
   std::string io = "pcap";         // "pcap" (libpcap) or "dpdk" (EAL + net_pcap, as on the sim board)
   unsigned show_flows = 0;         // list the N largest flows in the summary
+  std::uint32_t max_flows = 65536; // flow table size (flows tracked at once); evicts beyond
   bool verbose = false;            // DPDK's own logs at info level
 };
 
