@@ -6,6 +6,7 @@
 
 #include "dataplane/detect/payload/payload_match.h"
 #include "dataplane/detect/payload/payload_values.h"
+#include "dataplane/detect/prefilter/fast_pattern.h"
 
 namespace vigil::detect {
 
@@ -20,41 +21,13 @@ namespace {
 
 constexpr std::int64_t kMaxContentValue = 65535;  // offset, depth, distance, within, byte offsets
 
-// Keywords that move later contents to a buffer this module does not have yet, or that need a
-// facility it does not offer. They reject the rule rather than let it match the wrong bytes.
-constexpr std::array<std::string_view, 24> kLegacyStickyBuffers = {"file_data",
-                                                                   "dns_query",
-                                                                   "tls_sni",
-                                                                   "tls_cert_subject",
-                                                                   "tls_cert_issuer",
-                                                                   "tls_cert_serial",
-                                                                   "tls_cert_fingerprint",
-                                                                   "ja3_hash",
-                                                                   "ja3_string",
-                                                                   "ja3s_hash",
-                                                                   "ja3s_string",
-                                                                   "ssh_proto",
-                                                                   "ssh_software",
-                                                                   "base64_data",
-                                                                   "krb5_cname",
-                                                                   "krb5_sname",
-                                                                   "smb_named_pipe",
-                                                                   "smb_share",
-                                                                   "sip_method",
-                                                                   "sip_uri",
-                                                                   "tls_subject",
-                                                                   "tls_issuer",
-                                                                   "dnp3_data",
-                                                                   "http_request_line"};
+// Payload keywords this module cannot honour: they reject the rule rather than let it match on a
+// weaker condition than its author wrote.
+constexpr std::array<std::string_view, 9> kUnsupported = {
+    "byte_math", "base64_decode", "replace", "lua", "luajit",
+    "dataset",   "datarep",       "entropy", "pcrexform"};
 
-constexpr std::array<std::string_view, 18> kUnsupported = {
-    "pcre",         "uricontent", "urilen",  "byte_math", "base64_decode", "replace",
-    "lua",          "luajit",     "dataset", "datarep",   "entropy",       "to_lowercase",
-    "to_uppercase", "to_md5",     "to_sha1", "to_sha256", "url_decode",    "compress_whitespace"};
-
-constexpr std::array<std::string_view, 7> kMoreTransforms = {
-    "strip_whitespace", "dotprefix",           "xor", "pcrexform", "header_lowercase",
-    "from_base64",      "strip_pseudo_headers"};
+constexpr std::size_t kMaxTransforms = 16;  // per buffer, as Suricata's DETECT_TRANSFORMS_MAX
 
 // A content for messages: printable ASCII as is, other bytes as |xx|, quoted.
 std::string printable(const std::vector<std::uint8_t>& bytes) {
@@ -82,36 +55,49 @@ bool in(const std::array<std::string_view, N>& table, std::string_view s) {
 // these postmatch or flag keywords.
 constexpr std::array<std::string_view, 1> kDottedNonBuffers = {"tls.store"};
 
+// Where keywords go: a base buffer plus the transforms after its sticky keyword, named as the
+// prefilter names it ("dns.query+dotprefix").
+struct ListKey {
+  BufferId buffer = kPayloadBufferId;
+  std::vector<Transform> transforms;
+  std::string name;
+};
+
 class Compiler {
  public:
-  explicit Compiler(const ParsedRule& rule) : rule_(rule) {}
+  explicit Compiler(const ParsedRule& rule) : rule_(rule) { current_.name = kPayloadBuffer; }
 
   PayloadCompileResult run() {
     PayloadCompileResult result;
-    for (const RuleOption& o : rule_.options) {
-      if (!option(o)) {
-        result.error = error_;
-        return result;
-      }
-    }
-    for (PayloadMatch& m : list_.matches) {
-      if (m.kind == MatchKind::content && !finish_content(m.content)) {
-        result.error = error_;
-        return result;
-      }
-    }
-    mark_relative_next();
-    if (!check_bsize()) {
+    if (!compile()) {
       result.error = error_;
       return result;
     }
-    if (!list_.matches.empty()) program_.lists.push_back(std::move(list_));
     program_.variables = vars_.size();
     result.program = std::move(program_);
     return result;
   }
 
  private:
+  struct Item {
+    PayloadMatch m;
+    std::size_t slot = 0;
+  };
+
+  bool compile() {
+    for (const RuleOption& o : rule_.options)
+      if (!option(o)) return false;
+    for (Item& it : items_) {
+      if (it.m.kind != MatchKind::content) continue;
+      if (!finish_content(it.m.content)) return false;
+      for (const Transform& t : slots_[it.slot].transforms)
+        if (!transform_allows_content(t, it.m.content.pattern))
+          return fail("content", printable(it.m.content.pattern) + " can never match after the " +
+                                     "transforms of " + slots_[it.slot].name);
+    }
+    return build_lists();
+  }
+
   bool fail(std::string_view keyword, const std::string& why) {
     error_ = std::string(keyword) + ": " + why;
     return false;
@@ -120,36 +106,87 @@ class Compiler {
   bool option(const RuleOption& o) {
     const std::string& k = o.keyword;
     if (k == "content") return content(o);
+    if (k == "uricontent") return uricontent(o);
     if (k == "nocase" || k == "rawbytes" || k == "offset" || k == "depth" || k == "distance" ||
         k == "within" || k == "startswith" || k == "endswith" || k == "fast_pattern")
       return modifier(o);
     if (k == "isdataat") return isdataat(o);
     if (k == "dsize") return dsize(o);
     if (k == "bsize") return bsize(o);
+    if (k == "urilen") return urilen(o);
+    if (k == "pcre") return pcre(o);
     if (k == "byte_test") return byte_test(o);
     if (k == "byte_jump") return byte_jump(o);
     if (k == "byte_extract") return byte_extract(o);
-    if (k == "pkt_data") return no_value(o);  // back to the payload, where every match is today
-    if (in(kUnsupported, k) || in(kMoreTransforms, k))
-      return fail(k, "not supported by the payload inspection module");
-    if (!o.has_value && (k.starts_with("http_") || in(kLegacyStickyBuffers, k)))
-      return fail(k, "buffer not supported yet (only the packet payload / stream is)");
-    if (!o.has_value && k.find('.') != std::string::npos && !in(kDottedNonBuffers, k))
-      return fail(k, "sticky buffer not supported yet (only the packet payload / stream is)");
+    if (in(kUnsupported, k)) return fail(k, "not supported by the payload inspection module");
+    if (is_transform(k)) return transform(o);
+    if (auto name = sticky_buffer_name(k)) return no_value(o) && sticky(k, *name);
+    if (auto name = legacy_modifier_buffer(k)) return no_value(o) && legacy_modifier(k, *name);
+    if (!o.has_value) {
+      if (k.starts_with("http_"))
+        return fail(k, "buffer not supported (no such sticky buffer or content modifier)");
+      if (k.find('.') != std::string::npos && !in(kDottedNonBuffers, k))
+        return fail(k, "sticky buffer not supported (unknown buffer)");
+    }
     return true;  // another module's keyword
+  }
+
+  bool sticky(std::string_view keyword, std::string_view name) {
+    auto id = buffer_id(name);
+    if (!id) return fail(keyword, "buffer " + quote(name) + " has no payload buffer id");
+    current_ = ListKey{*id, {}, std::string(name)};
+    sticky_ = *id != kPayloadBufferId;
+    return true;
+  }
+
+  bool transform(const RuleOption& o) {
+    if (!sticky_)
+      return fail(o.keyword, "a transform must follow a sticky buffer (http.uri, dns.query, ...)");
+    if (current_.transforms.size() >= kMaxTransforms)
+      return fail(o.keyword, "more than " + std::to_string(kMaxTransforms) + " transforms");
+    TransformParse t = parse_transform(o);
+    if (!t.transform) {
+      error_ = t.error;
+      return false;
+    }
+    current_.transforms.push_back(std::move(*t.transform));
+    current_.name += '+';
+    current_.name += o.keyword;
+    if (o.has_value) current_.name += ":" + o.raw;
+    return true;
+  }
+
+  bool legacy_modifier(std::string_view keyword, std::string_view name) {
+    if (!last_content_) return fail(keyword, "needs a preceding content");
+    if (sticky_)
+      return fail(keyword, "content modifier after the sticky buffer " + quote(current_.name) +
+                               " is not supported (reset it with pkt_data first)");
+    Item& it = items_[*last_content_];
+    if (slots_[it.slot].buffer != kPayloadBufferId)
+      return fail(keyword, "the content " + printable(it.m.content.pattern) +
+                               " is already in buffer " + quote(slots_[it.slot].name));
+    auto id = buffer_id(name);
+    if (!id) return fail(keyword, "buffer " + quote(name) + " has no payload buffer id");
+    it.slot = slot_for(ListKey{*id, {}, std::string(name)});
+    return true;
+  }
+
+  std::size_t slot_for(const ListKey& key) {
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      if (slots_[i].name == key.name) return i;
+    slots_.push_back(key);
+    return slots_.size() - 1;
+  }
+
+  bool add(PayloadMatch m) { return add_to(std::move(m), slot_for(current_)); }
+
+  bool add_to(PayloadMatch m, std::size_t slot) {
+    items_.push_back(Item{std::move(m), slot});
+    return true;
   }
 
   bool no_value(const RuleOption& o) {
     if (o.has_value) return fail(o.keyword, "takes no value, got " + quote(o.raw));
-    return true;
-  }
-
-  bool add(PayloadMatch m) {
-    if (list_.matches.size() >= kMaxMatchesPerList)
-      return fail(m.kind == MatchKind::content ? "content" : "payload",
-                  "more than " + std::to_string(kMaxMatchesPerList) + " payload keywords");
-    m.buffer = list_.buffer;
-    list_.matches.push_back(std::move(m));
     return true;
   }
 
@@ -164,14 +201,85 @@ class Compiler {
     m.content.pattern = std::move(b.bytes);
     m.content.negated = b.negated;
     if (!add(std::move(m))) return false;
-    last_content_ = list_.matches.size() - 1;
+    last_content_ = items_.size() - 1;
     return true;
+  }
+
+  // uricontent:"x" is content:"x" in http.uri.
+  bool uricontent(const RuleOption& o) {
+    RuleOption c = o;
+    c.keyword = "content";
+    if (!content(c)) {
+      error_ = "uricontent" + error_.substr(std::string_view("content").size());
+      return false;
+    }
+    items_.back().slot = slot_for(ListKey{*buffer_id("http.uri"), {}, "http.uri"});
+    return true;
+  }
+
+  // urilen: N, <N, >N, A<>B (and the other dsize forms), optional `,norm` / `,raw`: a condition
+  // on the length of http.uri (http.uri.raw with raw).
+  bool urilen(const RuleOption& o) {
+    if (!o.has_value) return fail("urilen", "needs a value");
+    auto parts = split_value_list(o.value);
+    if (parts.problem || parts.items.empty() || parts.items.size() > 2)
+      return fail("urilen", "expects N, <N, >N or A<>B with an optional ,norm or ,raw, got " +
+                                quote(o.raw));
+    bool raw = false;
+    if (parts.items.size() == 2) {
+      if (parts.items[1] == "raw")
+        raw = true;
+      else if (parts.items[1] != "norm")
+        return fail("urilen", "unknown option " + quote(parts.items[1]) + " (norm or raw)");
+    }
+    auto c = parse_uint_condition(parts.items[0], 65535, "urilen");
+    if (!c.ok()) return fail("urilen", c.error);
+    PayloadMatch m;
+    m.kind = MatchKind::urilen;
+    m.bsize = c.value;
+    const std::string name = raw ? "http.uri.raw" : "http.uri";
+    return add_to(std::move(m), slot_for(ListKey{*buffer_id(name), {}, name}));
+  }
+
+  bool pcre(const RuleOption& o) {
+    if (!o.has_value) return fail("pcre", "needs a value");
+    PcreCompileResult r = compile_pcre(o.raw);
+    if (!r.match) {
+      error_ = r.error;
+      return false;
+    }
+    std::size_t slot = 0;
+    if (r.buffer.empty()) {
+      slot = slot_for(current_);
+    } else if (sticky_) {
+      // Suricata's Q selects file_data: accept it under file.data as well.
+      const std::string_view base = buffer_name(current_.buffer);
+      if (r.buffer != base && !(r.buffer == "http.response_body" && base == "file.data"))
+        return fail("pcre", "a buffer flag of " + r.match->text + " names " + quote(r.buffer) +
+                                " but the sticky buffer " + quote(current_.name) +
+                                " is in force (reset it with pkt_data first)");
+      slot = slot_for(current_);
+    } else {
+      slot = slot_for(ListKey{*buffer_id(r.buffer), {}, r.buffer});
+    }
+    if (r.match->relative && !sticky_) {
+      const bool anchor = std::any_of(items_.begin(), items_.end(), [&](const Item& it) {
+        return it.slot == slot && (it.m.kind == MatchKind::content || it.m.kind == MatchKind::pcre);
+      });
+      if (!anchor)
+        return fail("pcre", r.match->text + ": R (relative) needs a preceding content or pcre " +
+                                "in the same buffer");
+    }
+    PayloadMatch m;
+    m.kind = MatchKind::pcre;
+    m.pcre = std::move(*r.match);
+    return add_to(std::move(m), slot);
   }
 
   bool modifier(const RuleOption& o) {
     const std::string& k = o.keyword;
     if (!last_content_) return fail(k, "needs a preceding content");
-    ContentMatch& c = list_.matches[*last_content_].content;
+    ContentMatch& c = items_[*last_content_].m.content;
     auto value = [&](std::int64_t min, std::int64_t max, MatchValue& out, bool& flag) {
       if (!o.has_value) return fail(k, "needs a value");
       if (flag) return fail(k, "given twice for the same content");
@@ -259,36 +367,45 @@ class Compiler {
     return true;
   }
 
-  static bool is_relative(const PayloadMatch& m) {
-    switch (m.kind) {
-      case MatchKind::content: return m.content.relative();
-      case MatchKind::isdataat: return m.isdataat.relative;
-      case MatchKind::byte_test: return m.byte_test.read.relative;
-      case MatchKind::byte_jump: return m.byte_jump.read.relative;
-      case MatchKind::byte_extract: return m.byte_extract.read.relative;
-      case MatchKind::bsize: return false;
-    }
-    return false;
-  }
-
-  // A content backtracks when a keyword after it, up to and including the next content, is
-  // relative: moving this match can change that keyword's outcome.
-  void mark_relative_next() {
-    auto& ms = list_.matches;
-    for (std::size_t i = 0; i < ms.size(); ++i) {
-      if (ms[i].kind != MatchKind::content || ms[i].content.negated) continue;
-      for (std::size_t j = i + 1; j < ms.size(); ++j) {
-        if (is_relative(ms[j])) {
-          ms[i].content.relative_next = true;
+  // Suricata's retry rule (detect-within.c, detect-distance.c, detect-isdataat.c, detect-pcre.c,
+  // detect-byte*.c): a keyword marks the nearest content or pcre before it in its buffer when
+  // it is a content with `within`, a negated content with `distance`, or a relative isdataat,
+  // byte_test, byte_jump, byte_extract or pcre; a positive content with only `distance` marks
+  // the content before it for nothing (a later occurrence there only narrows its window) but
+  // still marks a pcre. Only marked keywords retry their next occurrence when the rest fails.
+  static void mark_relative_next(std::vector<PayloadMatch>& ms) {
+    std::optional<std::size_t> prev;
+    for (std::size_t j = 0; j < ms.size(); ++j) {
+      const PayloadMatch& k = ms[j];
+      bool marks = false, marks_pcre_only = false;
+      switch (k.kind) {
+        case MatchKind::content:
+          if (k.content.has_within || (k.content.has_distance && k.content.negated))
+            marks = true;
+          else if (k.content.has_distance)
+            marks_pcre_only = true;
           break;
-        }
-        if (ms[j].kind == MatchKind::content) break;
+        case MatchKind::isdataat: marks = k.isdataat.relative; break;
+        case MatchKind::byte_test: marks = k.byte_test.read.relative; break;
+        case MatchKind::byte_jump: marks = k.byte_jump.read.relative; break;
+        case MatchKind::byte_extract: marks = k.byte_extract.read.relative; break;
+        case MatchKind::pcre: marks = k.pcre.relative; break;
+        case MatchKind::bsize:
+        case MatchKind::urilen: break;
       }
+      if (prev && (marks || marks_pcre_only)) {
+        PayloadMatch& p = ms[*prev];
+        if (p.kind == MatchKind::pcre)
+          p.pcre.retry_next = true;
+        else if (marks)
+          p.content.relative_next = true;
+      }
+      if (k.kind == MatchKind::content || k.kind == MatchKind::pcre) prev = j;
     }
   }
 
-  bool check_bsize() {
-    for (const PayloadMatch& b : list_.matches) {
+  bool check_bsize(const std::vector<PayloadMatch>& ms) {
+    for (const PayloadMatch& b : ms) {
       if (b.kind != MatchKind::bsize) continue;
       std::uint64_t max = 0;
       switch (b.bsize.op) {
@@ -298,12 +415,69 @@ class Compiler {
         case UintOp::range: max = b.bsize.b - 1; break;
         default: continue;
       }
-      for (const PayloadMatch& m : list_.matches) {
+      for (const PayloadMatch& m : ms) {
         if (m.kind == MatchKind::content && !m.content.negated && m.content.pattern.size() > max)
           return fail("bsize", "no buffer of at most " + std::to_string(max) +
                                    " bytes holds a content of " +
                                    std::to_string(m.content.pattern.size()) + " bytes");
       }
+    }
+    return true;
+  }
+
+  // The byte_extract slots a keyword reads.
+  static void uses(const PayloadMatch& m, std::vector<std::int8_t>& out) {
+    auto v = [&](const MatchValue& x) {
+      if (x.var >= 0) out.push_back(x.var);
+    };
+    switch (m.kind) {
+      case MatchKind::content:
+        v(m.content.offset), v(m.content.depth), v(m.content.distance), v(m.content.within);
+        break;
+      case MatchKind::isdataat: v(m.isdataat.position); break;
+      case MatchKind::byte_test: v(m.byte_test.read.offset), v(m.byte_test.value); break;
+      case MatchKind::byte_jump: v(m.byte_jump.read.offset); break;
+      case MatchKind::byte_extract: v(m.byte_extract.read.offset); break;
+      default: break;
+    }
+  }
+
+  // Items to lists, ordered by their first keyword in the rule (the order the engine inspects
+  // them in, so byte_extract values flow forward); retry flags and per-list checks.
+  bool build_lists() {
+    std::vector<std::size_t> order(slots_.size(), SIZE_MAX);  // slot -> list index
+    for (const Item& it : items_) {
+      if (order[it.slot] != SIZE_MAX) continue;
+      order[it.slot] = program_.lists.size();
+      PayloadMatchList l;
+      l.buffer = slots_[it.slot].buffer;
+      l.transforms = slots_[it.slot].transforms;
+      l.prefilter_name = slots_[it.slot].name;
+      program_.lists.push_back(std::move(l));
+    }
+    std::vector<std::size_t> declared_in(vars_.size(), 0);
+    std::vector<std::int8_t> used;
+    for (Item& it : items_) {
+      PayloadMatchList& l = program_.lists[order[it.slot]];
+      used.clear();
+      uses(it.m, used);
+      for (std::int8_t var : used)
+        if (declared_in[static_cast<std::size_t>(var)] > order[it.slot])
+          return fail("byte_extract", "variable " + quote(vars_[static_cast<std::size_t>(var)]) +
+                                          " is used in buffer " + quote(l.prefilter_name) +
+                                          ", which is inspected before the buffer that sets it");
+      if (it.m.kind == MatchKind::byte_extract)
+        declared_in[it.m.byte_extract.slot] = order[it.slot];
+      if (l.matches.size() >= kMaxMatchesPerList)
+        return fail(it.m.kind == MatchKind::content ? "content" : "payload",
+                    "more than " + std::to_string(kMaxMatchesPerList) + " payload keywords in " +
+                        quote(l.prefilter_name));
+      it.m.buffer = l.buffer;
+      l.matches.push_back(std::move(it.m));
+    }
+    for (PayloadMatchList& l : program_.lists) {
+      mark_relative_next(l.matches);
+      if (!check_bsize(l.matches)) return false;
     }
     return true;
   }
@@ -343,8 +517,10 @@ class Compiler {
 
   bool bsize(const RuleOption& o) {
     if (!o.has_value) return fail("bsize", "needs a value");
-    if (bsize_seen_) return fail("bsize", "given twice for one buffer");
-    bsize_seen_ = true;
+    const std::size_t slot = slot_for(current_);
+    if (std::find(bsize_slots_.begin(), bsize_slots_.end(), slot) != bsize_slots_.end())
+      return fail("bsize", "given twice for one buffer");
+    bsize_slots_.push_back(slot);
     auto c = parse_uint_condition(o.value, UINT64_MAX, "bsize");
     if (!c.ok()) return fail("bsize", c.error);
     PayloadMatch m;
@@ -399,7 +575,10 @@ class Compiler {
                              : r.base == NumberBase::hex ? 14
                              : r.base == NumberBase::dec ? 20
                                                          : 23;
-    auto n = parse_signed(nbytes_text, 1, max, std::string(kw) + " byte count");
+    // byte_test:0,...,string reads the whole rest of the buffer (Suricata's documented form for
+    // http.content_len and http.stat_code).
+    const std::int64_t min = string && kw == "byte_test" ? 0 : 1;
+    auto n = parse_signed(nbytes_text, min, max, std::string(kw) + " byte count");
     if (!n.ok()) return fail(kw, n.error);
     r.nbytes = static_cast<std::uint8_t>(n.value);
     return true;
@@ -570,11 +749,14 @@ class Compiler {
 
   const ParsedRule& rule_;
   PayloadProgram program_;
-  PayloadMatchList list_;
+  ListKey current_;      // where the next keyword goes (sticky buffer and its transforms)
+  bool sticky_ = false;  // a sticky buffer other than pkt_data is in force
+  std::vector<ListKey> slots_;
+  std::vector<Item> items_;  // every payload keyword in rule order, with its list
+  std::vector<std::size_t> bsize_slots_;
   std::vector<std::string> vars_;
   std::optional<std::size_t> last_content_;
   bool fast_pattern_seen_ = false;
-  bool bsize_seen_ = false;
   bool endian_seen_ = false;
   std::string error_;
 };
@@ -584,6 +766,12 @@ class Compiler {
 const PayloadMatchList* PayloadProgram::list_for(BufferId id) const {
   for (const auto& l : lists)
     if (l.buffer == id) return &l;
+  return nullptr;
+}
+
+const PayloadMatchList* PayloadProgram::list_for(std::string_view prefilter_name) const {
+  for (const auto& l : lists)
+    if (l.prefilter_name == prefilter_name) return &l;
   return nullptr;
 }
 

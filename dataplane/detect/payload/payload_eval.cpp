@@ -1,6 +1,9 @@
 // payload_match(): the hot path. Recursive over the match list (depth at most the list length),
 // no heap, no exceptions; the step budget bounds backtracking as Suricata's
-// inspection-recursion-limit does.
+// inspection-recursion-limit does. The outcomes follow Suricata 7's
+// detect-engine-content-inspection.c: match, no match (an earlier keyword may retry), or
+// discontinue (nothing earlier can change the outcome: the inspection ends).
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -24,7 +27,7 @@ bool UintCondition::matches(std::uint64_t v) const {
 
 namespace {
 
-enum class Step : std::uint8_t { match, no_match, abort };
+enum class Step : std::uint8_t { match, no_match, discontinue };
 
 constexpr std::array<std::uint8_t, 256> make_lower() {
   std::array<std::uint8_t, 256> t{};
@@ -68,7 +71,9 @@ bool read_number(const ByteRead& r, std::span<const std::uint8_t> buf, std::int6
                  const PayloadScratch& s, std::uint64_t& out, std::int64_t& end) {
   const std::int64_t at = (r.relative ? cur : 0) + value_of(r.offset, s);
   const auto len = static_cast<std::int64_t>(buf.size());
-  if (at < 0 || at + r.nbytes > len) return false;
+  // nbytes 0 (byte_test with `string` only): the number runs to the end of the buffer.
+  const std::int64_t nbytes = r.nbytes != 0 ? r.nbytes : len - at;
+  if (at < 0 || nbytes <= 0 || at + nbytes > len) return false;
   const std::uint8_t* p = buf.data() + at;
   std::uint64_t v = 0;
   if (r.base == NumberBase::binary) {
@@ -80,7 +85,7 @@ bool read_number(const ByteRead& r, std::span<const std::uint8_t> buf, std::int6
     // strtoull-like: leading digits of the base, at least one, no overflow.
     const auto base = static_cast<std::uint64_t>(r.base);
     std::size_t digits = 0;
-    for (; digits < r.nbytes; ++digits) {
+    for (; digits < static_cast<std::size_t>(nbytes); ++digits) {
       const std::uint8_t c = kLower[p[digits]];
       std::uint64_t d = 99;
       if (c >= '0' && c <= '9')
@@ -102,7 +107,7 @@ bool read_number(const ByteRead& r, std::span<const std::uint8_t> buf, std::int6
     }
   }
   out = v;
-  end = at + r.nbytes;
+  end = at + nbytes;
   return true;
 }
 
@@ -128,23 +133,23 @@ class Inspector {
   Step run(std::size_t i, std::int64_t cur) {
     if (i == ms_.size()) return Step::match;
     if (s_.steps >= s_.recursion_limit) {
-      s_.discontinue = true;
       s_.counters.add(PayloadCounter::recursion_limit);
-      return Step::abort;
+      return Step::discontinue;
     }
     ++s_.steps;
     const PayloadMatch& m = ms_[i];
     switch (m.kind) {
       case MatchKind::content: return content(i, m.content, cur);
-      case MatchKind::isdataat: {
-        const std::int64_t n = value_of(m.isdataat.position, s_);
-        const bool data = m.isdataat.relative ? cur + n <= len_ : n < len_;
-        if (data == m.isdataat.negated) return Step::no_match;
+      case MatchKind::pcre: return pcre(i, m.pcre, cur);
+      case MatchKind::isdataat: return isdataat(i, m.isdataat, cur);
+      case MatchKind::bsize:
+        if (!m.bsize.matches(buf_.size())) return Step::discontinue;
+        return run(i + 1, cur);
+      case MatchKind::urilen: {
+        const std::uint64_t n = buf_.size() > 65535 ? 65535 : buf_.size();
+        if (!m.bsize.matches(n)) return Step::discontinue;
         return run(i + 1, cur);
       }
-      case MatchKind::bsize:
-        if (!m.bsize.matches(buf_.size())) return Step::no_match;
-        return run(i + 1, cur);
       case MatchKind::byte_test: {
         std::uint64_t v = 0;
         std::int64_t end = 0;
@@ -171,6 +176,20 @@ class Inspector {
   }
 
  private:
+  // Suricata: a failing isdataat with a constant gives up (a retry of an earlier keyword cannot
+  // help in its view); with a byte_extract value it is an ordinary no match.
+  Step isdataat(std::size_t i, const IsdataatMatch& d, std::int64_t cur) {
+    const bool var = d.position.var >= 0;
+    const std::int64_t n = value_of(d.position, s_);
+    const bool data = d.relative ? cur + n <= len_ : n < len_;
+    if (data == d.negated) {
+      // relative and present but negated: no match; the rest: give up unless a variable
+      if (d.relative && data) return Step::no_match;
+      return var ? Step::no_match : Step::discontinue;
+    }
+    return run(i + 1, cur);
+  }
+
   Step byte_jump(std::size_t i, const ByteJumpMatch& j, std::int64_t cur) {
     std::uint64_t raw = 0;
     std::int64_t end = 0;
@@ -200,9 +219,6 @@ class Inspector {
       if (c.has_depth) to = from + value_of(c.depth, s_);
     }
     if (to > len_) to = len_;
-    const bool uses_var =
-        c.offset.var >= 0 || c.depth.var >= 0 || c.distance.var >= 0 || c.within.var >= 0;
-    const bool independent = !c.relative() && !uses_var;
     for (;;) {
       std::int64_t at = -1;
       if (from <= to && to > 0) {
@@ -215,18 +231,42 @@ class Inspector {
       }
       if (at < 0) {
         if (c.negated) return run(i + 1, cur);
-        if (independent) s_.discontinue = true;
-        return Step::no_match;
+        // An absolute content that is absent: nothing earlier can bring it.
+        return c.relative() ? Step::no_match : Step::discontinue;
       }
       if (c.negated) {
-        if (independent) s_.discontinue = true;
-        return Step::no_match;
+        const bool single = !c.relative() && !c.relative_next && !c.has_offset && !c.has_depth;
+        return single ? Step::discontinue : Step::no_match;
       }
       const Step r = run(i + 1, at + n);
-      if (r != Step::no_match || !c.relative_next || s_.discontinue || c.endswith) {
-        return r == Step::abort || (r == Step::no_match && s_.discontinue) ? Step::no_match : r;
+      if (r != Step::no_match) return r;
+      // Suricata retries only when a later keyword's window depends on this match
+      // (relative_next); otherwise a failure of the rest ends the inspection.
+      if (!c.relative_next) return Step::discontinue;
+      from = at + 1;  // the next occurrence, starting one byte after this one
+    }
+  }
+
+  Step pcre(std::size_t i, const PcreMatch& p, std::int64_t cur) {
+    // A relative pcre sees the buffer from the previous match end on (^ anchors there).
+    const std::int64_t base = p.relative ? std::min(cur, len_) : 0;
+    const auto subject = buf_.subspan(static_cast<std::size_t>(base));
+    std::size_t start = 0;
+    for (;;) {
+      PcreFound f;
+      const PcreStatus st = pcre_find(p, subject, start, s_.pcre, f);
+      if (st == PcreStatus::error) {
+        s_.counters.add(PayloadCounter::pcre_errors);
+        return Step::no_match;  // Suricata: a matching error is no match, negated or not
       }
-      from = at + 1;  // try the next occurrence
+      if (p.negated) {
+        if (st == PcreStatus::match) return Step::no_match;
+        return run(i + 1, cur);  // nothing to retry: the position stays
+      }
+      if (st == PcreStatus::no_match) return Step::no_match;
+      const Step r = run(i + 1, base + static_cast<std::int64_t>(f.end));
+      if (r != Step::no_match || !p.retry_next) return r;
+      start = f.start + 1;  // the next match starting after this one's start
     }
   }
 
@@ -238,20 +278,33 @@ class Inspector {
 
 }  // namespace
 
+PayloadScratch make_payload_scratch() { return PayloadScratch{}; }
+
+void begin_rule(PayloadScratch& scratch) noexcept { scratch.vars.fill(0); }
+
 bool payload_match(const PayloadMatchList& list, std::span<const std::uint8_t> buffer,
-                   PayloadScratch& scratch) {
+                   PayloadScratch& scratch) noexcept {
   scratch.counters.add(PayloadCounter::inspections);
   scratch.steps = 0;
   scratch.discontinue = false;
+  if (!list.transforms.empty()) {
+    const std::uint64_t before = scratch.transforms.truncations;
+    buffer = apply_transforms(list.transforms, buffer, scratch.transforms);
+    if (scratch.transforms.truncations != before)
+      scratch.counters.add(PayloadCounter::transform_truncated);
+  }
   Inspector in(list, buffer, scratch);
-  return in.run(0, 0) == Step::match;
+  const Step r = in.run(0, 0);
+  scratch.discontinue = r == Step::discontinue;
+  return r == Step::match;
 }
 
 bool payload_program_match(const PayloadProgram& program, std::span<const std::uint8_t> payload,
-                           PayloadScratch& scratch) {
+                           PayloadScratch& scratch) noexcept {
+  begin_rule(scratch);
   if (program.dsize && !program.dsize->matches(payload.size())) return false;
   for (const PayloadMatchList& l : program.lists) {
-    if (l.buffer == BufferId::payload && !payload_match(l, payload, scratch)) return false;
+    if (l.buffer == kPayloadBufferId && !payload_match(l, payload, scratch)) return false;
   }
   return true;
 }

@@ -1,11 +1,14 @@
-// Payload inspection keywords of the detection engine: content and its modifiers, isdataat,
-// dsize, bsize, byte_test, byte_jump, byte_extract (see docs/payload-keywords.md).
+// Payload inspection keywords of the detection engine: content and its modifiers, pcre, isdataat,
+// dsize, bsize, urilen, byte_test, byte_jump, byte_extract, in the packet payload and in every
+// application-layer buffer (sticky buffers, legacy modifiers, transforms); see
+// docs/payload-keywords.md.
 //
 // compile_payload() runs at rule-load time: it reads a ParsedRule's ordered options and builds an
-// immutable PayloadProgram (one PayloadMatchList per inspection buffer). It allocates, never
-// throws, and explains every rejection with a message naming the keyword and its value.
-// payload_match() is the hot path: no heap, no exceptions, no locks. A program is read-only and
-// may be shared by every worker; each worker owns its PayloadScratch.
+// immutable PayloadProgram (one PayloadMatchList per inspection buffer and transform chain). It
+// allocates, never throws, and explains every rejection with a message naming the keyword and its
+// value. payload_match() is the hot path: no heap, no exceptions, no locks. A program is
+// read-only and may be shared by every worker (PCRE2 code is shared read-only); each worker owns
+// its PayloadScratch, made once at worker setup with make_payload_scratch().
 #pragma once
 
 #include <array>
@@ -14,16 +17,16 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dataplane/common/counter_set.h"
+#include "dataplane/detect/payload/buffers.h"
+#include "dataplane/detect/payload/pcre_match.h"
+#include "dataplane/detect/payload/transforms.h"
 #include "dataplane/detect/rules/rule.h"
 
 namespace vigil::detect {
-
-// The buffer a match inspects. Only the packet payload / reassembled stream exists today; HTTP
-// and other app-layer buffers will be added here.
-enum class BufferId : std::uint8_t { payload };
 
 inline constexpr std::size_t kMaxByteVariables = 16;           // byte_extract names per rule
 inline constexpr std::size_t kMaxMatchesPerList = 256;         // keywords per buffer
@@ -44,7 +47,10 @@ struct ContentMatch {
   bool rawbytes = false;
   bool has_offset = false, has_depth = false, has_distance = false, has_within = false;
   MatchValue offset, depth, distance, within;
-  bool relative_next = false;  // a later keyword is relative to this one: backtrack on failure
+  // A later keyword depends on where this content matched in a way a later occurrence can change
+  // (Suricata's DETECT_CONTENT_WITHIN_NEXT): when the rest fails, retry at the next occurrence;
+  // otherwise the inspection gives up. See docs/payload-keywords.md.
+  bool relative_next = false;
   // Recorded for the prefilter; no effect on evaluation.
   bool fast_pattern = false;
   bool fast_pattern_only = false;
@@ -114,31 +120,44 @@ enum class MatchKind : std::uint8_t {
   bsize,
   byte_test,
   byte_jump,
-  byte_extract
+  byte_extract,
+  pcre,
+  urilen,  // `urilen`: a UintCondition (in `bsize`) on the length of http.uri / http.uri.raw
 };
 
 // One keyword of a buffer's inspection list. Only the member of `kind` is meaningful.
 struct PayloadMatch {
   MatchKind kind = MatchKind::content;
-  BufferId buffer = BufferId::payload;
+  BufferId buffer = kPayloadBufferId;
   ContentMatch content;
   IsdataatMatch isdataat;
-  UintCondition bsize;
+  UintCondition bsize;  // bsize and urilen
   ByteTestMatch byte_test;
   ByteJumpMatch byte_jump;
   ByteExtractMatch byte_extract;
+  PcreMatch pcre;
 };
 
+// The keywords of one inspection buffer: the base buffer, the transforms applied to it in order
+// (none for most), and the keywords in rule order.
 struct PayloadMatchList {
-  BufferId buffer = BufferId::payload;
-  std::vector<PayloadMatch> matches;  // rule order
+  BufferId buffer = kPayloadBufferId;
+  std::vector<Transform> transforms;
+  // The prefilter's name of this buffer (extract_contents() in fast_pattern.cpp): "payload",
+  // "http.uri", "dns.query+dotprefix", "http.header+xor:\"0d0a\"".
+  std::string prefilter_name = "payload";
+  std::vector<PayloadMatch> matches;
 };
 
 struct PayloadProgram {
   std::optional<UintCondition> dsize;   // packet payload size, checked apart from the lists
-  std::vector<PayloadMatchList> lists;  // one per buffer the rule inspects, none if no keyword
-  std::size_t variables = 0;            // byte_extract slots used
+  std::vector<PayloadMatchList> lists;  // one per buffer (and transform chain) the rule
+                                        // inspects, in order of first use; none if no keyword
+  std::size_t variables = 0;            // byte_extract slots used (shared by all lists)
+  // The first list on `id` (a rule may have a second one on the same buffer with transforms).
   const PayloadMatchList* list_for(BufferId id) const;
+  // The list with this prefilter buffer name, or nullptr.
+  const PayloadMatchList* list_for(std::string_view prefilter_name) const;
 };
 
 struct PayloadCompileResult {
@@ -147,35 +166,51 @@ struct PayloadCompileResult {
 };
 
 // Builds the payload program of one rule. Keywords this module does not own (flow, msg,
-// classtype, ...) are skipped; payload keywords it cannot honour (pcre, app-layer buffers,
-// transforms) reject the rule, so the engine can skip and count it.
+// classtype, ...) are skipped; payload keywords it cannot honour (byte_math, base64_decode,
+// pcrexform, lua, pcre captures to variables, ...) reject the rule, so the engine can skip and
+// count it.
 PayloadCompileResult compile_payload(const ParsedRule& rule);
 
-#define VIGIL_PAYLOAD_COUNTERS(X)              \
-  X(inspections, "detect.payload.inspections") \
-  X(recursion_limit, "detect.payload.recursion_limit_reached")
+#define VIGIL_PAYLOAD_COUNTERS(X)                               \
+  X(inspections, "detect.payload.inspections")                  \
+  X(recursion_limit, "detect.payload.recursion_limit_reached")  \
+  X(pcre_errors, "detect.payload.pcre_errors")                  \
+  X(transform_truncated, "detect.payload.transform_truncated")
 
 enum class PayloadCounter : std::uint8_t { VIGIL_PAYLOAD_COUNTERS(VIGIL_COUNTER_ENUM) };
 inline constexpr std::string_view kPayloadCounterNames[] = {
     VIGIL_PAYLOAD_COUNTERS(VIGIL_COUNTER_NAME)};
 using PayloadCounters = CounterSet<PayloadCounter, std::size(kPayloadCounterNames)>;
 
-// Per-worker evaluation state: byte_extract values and the recursion budget. Not shared.
+// Per-worker evaluation state: byte_extract values (kept across the lists of one rule), the
+// recursion budget, PCRE2 match data / JIT stack and the transform output buffers. Made once per
+// worker (it allocates: about 130 KiB plus the JIT stack), movable, never shared.
 struct PayloadScratch {
   std::array<std::uint64_t, kMaxByteVariables> vars{};
   std::uint32_t recursion_limit = kDefaultRecursionLimit;
   std::uint32_t steps = 0;
   bool discontinue = false;
   PayloadCounters counters;
+  PcreScratch pcre;
+  TransformScratch transforms;
 };
 
-// Does `buffer` satisfy every keyword of `list`, Suricata's way (relative matches continue from
-// the end of the previous one, content chains backtrack within the recursion limit)?
-bool payload_match(const PayloadMatchList& list, std::span<const std::uint8_t> buffer,
-                   PayloadScratch& scratch);
+// Worker setup: a scratch with its PCRE2 and transform memory allocated.
+PayloadScratch make_payload_scratch();
 
-// dsize, then the payload list, against one packet's payload.
+// Before the first list of a rule: forgets the previous rule's byte_extract values.
+void begin_rule(PayloadScratch& scratch) noexcept;
+
+// Does `buffer` (the list's base buffer, untransformed) satisfy every keyword of `list`,
+// Suricata's way? payload_match applies list.transforms itself into scratch.transforms first;
+// byte_extract values set by earlier lists of the same rule are visible. Call it once per list,
+// in program order, after begin_rule().
+bool payload_match(const PayloadMatchList& list, std::span<const std::uint8_t> buffer,
+                   PayloadScratch& scratch) noexcept;
+
+// begin_rule, dsize, then the payload list, against one packet's payload. Other lists are not
+// looked at (the engine gives each its buffer through payload_match).
 bool payload_program_match(const PayloadProgram& program, std::span<const std::uint8_t> payload,
-                           PayloadScratch& scratch);
+                           PayloadScratch& scratch) noexcept;
 
 }  // namespace vigil::detect

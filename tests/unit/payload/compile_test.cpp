@@ -24,10 +24,10 @@ TEST_GROUP(PayloadCompile){};
 TEST(PayloadCompile, ListsCarryTheirBuffer) {
   auto p = program("msg:\"x\"; flow:established; content:\"a\"; nocase; isdataat:1,relative;");
   LONGS_EQUAL(1, p.lists.size());
-  CHECK(p.lists[0].buffer == BufferId::payload);
+  CHECK(p.lists[0].buffer == kPayloadBufferId);
   LONGS_EQUAL(2, p.lists[0].matches.size());
-  CHECK(p.lists[0].matches[0].buffer == BufferId::payload);
-  CHECK(p.list_for(BufferId::payload) == &p.lists[0]);
+  CHECK(p.lists[0].matches[0].buffer == kPayloadBufferId);
+  CHECK(p.list_for(kPayloadBufferId) == &p.lists[0]);
   STRCMP_EQUAL("a", std::string(p.lists[0].matches[0].content.pattern.begin(),
                                 p.lists[0].matches[0].content.pattern.end())
                         .c_str());
@@ -94,20 +94,19 @@ TEST(PayloadCompile, FastPatternErrors) {
   check_error("content:\"ab\"; fast_pattern:0,0;", "fast_pattern", "length");
 }
 
-TEST(PayloadCompile, BuffersAndUnsupportedKeywords) {
-  check_error("content:\"a\"; http_uri;", "http_uri", "buffer not supported");
-  check_error("content:\"a\"; http_header;", "http_header", "buffer");
-  check_error("http.uri; content:\"a\";", "http.uri", "sticky buffer");
-  check_error("file_data; content:\"a\";", "file_data", "buffer");
-  check_error("dns.query; content:\"a\";", "dns.query", "sticky buffer");
-  check_error("content:\"a\"; pcre:\"/a/\";", "pcre", "not supported");
-  check_error("uricontent:\"a\";", "uricontent", "not supported");
+TEST(PayloadCompile, UnsupportedKeywords) {
   check_error("content:\"a\"; byte_math:bytes 1,offset 0,oper +,rvalue 1,result r;", "byte_math",
               "not supported");
+  check_error("content:\"a\"; base64_decode; base64_data; content:\"b\";", "base64_decode",
+              "not supported");
+  check_error("http.uri; pcrexform:\"/(a)/\"; content:\"a\";", "pcrexform", "not supported");
+  check_error("content:\"a\"; http_nosuchbuffer;", "http_nosuchbuffer", "buffer not supported");
+  check_error("http.nosuchbuffer; content:\"a\";", "http.nosuchbuffer", "sticky buffer");
   // dotted keywords with a value or known non-buffers are other modules' business
   CHECK_TRUE(compile("tls.version:1.2; content:\"a\";").program.has_value());
   CHECK_TRUE(compile("tls.store; content:\"a\";").program.has_value());
   check_error("pkt_data:1;", "pkt_data", "takes no value");
+  check_error("content:\"a\"; http_uri:1;", "http_uri", "takes no value");
 }
 
 TEST(PayloadCompile, IsdataatErrors) {
@@ -145,8 +144,8 @@ TEST(PayloadCompile, ByteTestErrors) {
   check_error("byte_test:1,=,1;", "byte_test", "expects bytes");
   check_error("byte_test:9,=,1,0;", "byte_test", "byte count");
   check_error("byte_test:0,=,1,0;", "byte_test", "byte count");
-  check_error("byte_test:24,=,1,0,string,dec;", "byte_test", "outside 1..23");
-  check_error("byte_test:24,=,1,0,string,hex;", "byte_test", "outside 1..23");
+  check_error("byte_test:24,=,1,0,string,dec;", "byte_test", "outside 0..23");
+  check_error("byte_test:24,=,1,0,string,hex;", "byte_test", "outside 0..23");
   CHECK_TRUE(compile("byte_test:23,=,1,0,string,hex;").program.has_value());
   check_error("byte_test:1,=>,1,0;", "byte_test", "unknown operator \"=>\"");
   check_error("byte_test:1,=,1x,0;", "byte_test", "not a number");

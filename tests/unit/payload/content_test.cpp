@@ -128,10 +128,11 @@ TEST(PayloadContent, Endswith) {
 }
 
 TEST(PayloadContent, RecursionLimitIsCounted) {
-  // Every "a" is retried, each failing deeper: the budget stops the search.
+  // Every "a" is retried (each next content has `within`), each failing deeper: the budget
+  // stops the search.
   const auto p = program(
-      "content:\"a\"; content:\"a\"; distance:0; content:\"a\"; distance:0; "
-      "content:\"b\"; distance:0;");
+      "content:\"a\"; content:\"a\"; within:5; content:\"a\"; within:5; "
+      "content:\"b\"; within:5;");
   const std::string buf(200, 'a');
   PayloadScratch s;
   s.recursion_limit = 500;

@@ -50,4 +50,21 @@ inline bool matches(std::string_view options, std::string_view payload) {
   return vigil::detect::payload_program_match(p, bytes(payload), scratch);
 }
 
+// The list of `p` the prefilter calls `name` ("http.uri", "dns.query+dotprefix"); fails the test
+// when there is none.
+inline const vigil::detect::PayloadMatchList& list_named(const vigil::detect::PayloadProgram& p,
+                                                         std::string_view name) {
+  const auto* l = p.list_for(name);
+  if (l == nullptr) FAIL(("no list named " + std::string(name)).c_str());
+  return *l;
+}
+
+// Does the rule's only list match `buffer` (whatever buffer the list names)?
+inline bool list_matches(std::string_view options, std::string_view buffer) {
+  const auto p = program(options);
+  if (p.lists.size() != 1) FAIL(("expected one list: " + std::string(options)).c_str());
+  vigil::detect::PayloadScratch scratch;
+  return vigil::detect::payload_match(p.lists[0], bytes(buffer), scratch);
+}
+
 }  // namespace payload_test
