@@ -35,6 +35,9 @@ namespace flowflag {
 inline constexpr std::uint8_t client_is_lo = 0x01;  // the client is the key's lo endpoint
 inline constexpr std::uint8_t flagged = 0x02;       // detection asked to keep this flow's packets
 inline constexpr std::uint8_t echo = 0x04;          // ICMP echo flow, keyed by identifier
+inline constexpr std::uint8_t pass = 0x08;          // a pass rule matched: no more inspection
+inline constexpr std::uint8_t drop = 0x10;          // a drop rule matched inline: drop the rest
+inline constexpr std::uint8_t alerted = 0x20;       // at least one alert was raised on the flow
 }  // namespace flowflag
 
 inline constexpr std::uint32_t kNoFlow = 0xffffffffu;
@@ -52,6 +55,7 @@ struct Flow {
   std::uint8_t icmp_type[2]{}, icmp_code[2]{};  // of the first ICMP packet in each direction
   std::uint8_t timeout_class = 0;         // which timeout list the flow is on
   std::uint8_t flags = 0;                 // flowflag::*
+  std::uint32_t detect_slot = kNoFlow;    // the detection engine's per-flow variables, if any
 
   bool client_is_lo() const { return (flags & flowflag::client_is_lo) != 0; }
   const IpAddress& client_addr() const { return client_is_lo() ? key.lo_addr : key.hi_addr; }

@@ -4,6 +4,8 @@
 #include <array>
 #include <string>
 
+#include "dataplane/decode/checksum.h"
+
 namespace vigil {
 
 Worker::Worker(const WorkerConfig& config, std::uint16_t worker_id)
@@ -12,7 +14,9 @@ Worker::Worker(const WorkerConfig& config, std::uint16_t worker_id)
       flows_(config.flows),
       defrag_(config.defrag),
       stream_(config.stream),
-      records_(config.record_queue_capacity) {}
+      records_(config.record_queue_capacity) {
+  if (config.rules) detect_ = std::make_unique<detect::DetectContext>(config.rules, config.detect);
+}
 
 void Worker::count_layers(const DecodedPacket& dp) {
   counters_.vlan += dp.vlan_count >= 1;
@@ -33,6 +37,7 @@ void Worker::process_burst(std::span<const PacketView> burst) {
     process_burst(burst.first(kMaxBurst));
     burst = burst.subspan(kMaxBurst);
   }
+  last_burst_ = burst.size();
   auto& decoded = scratch_.decoded;
   auto& status = scratch_.status;
   auto& keys = scratch_.keys;
@@ -67,10 +72,12 @@ void Worker::process_burst(std::span<const PacketView> burst) {
     DecodedPacket& dp = decoded[i];
     if (pkt.ts_ns > now_ns_) now_ns_ = pkt.ts_ns;
     counters_.snapped += dp.snapped;
+    scratch_.verdict[i] = detect::Verdict::accept;
+    packet_number_ = counters_.packets - burst.size() + i + 1;
     switch (status[i]) {
       case DecodeStatus::ok:
         count_layers(dp);
-        if (keyed[i]) inspect(dp, &keys[i], pkt.wire_len, pkt.ts_ns);
+        if (keyed[i]) scratch_.verdict[i] = inspect(dp, &keys[i], pkt.wire_len, pkt.ts_ns);
         break;
       case DecodeStatus::fragment: {
         count_layers(dp);
@@ -87,7 +94,8 @@ void Worker::process_burst(std::span<const PacketView> burst) {
         PacketFlowKey key;
         if (st == DecodeStatus::ok && flows_.prepare(dp, key) == FlowKeyStatus::ok) {
           ++counters_.reassembled;
-          inspect(dp, &key, datagram_wire, pkt.ts_ns);
+          scratch_.verdict[i] =
+              inspect(dp, &key, datagram_wire, pkt.ts_ns, detect::PacketSource::defrag);
         }
         break;
       }
@@ -95,13 +103,23 @@ void Worker::process_burst(std::span<const PacketView> burst) {
         ++counters_.not_ip;
         break;
       case DecodeStatus::malformed:
+        // A packet whose IP header is sound but whose transport header is not is still an IP
+        // packet to rules on `ip` (Suricata inspects it without a flow).
+        if (detect_ && dp.family != IpFamily::none) {
+          detect_->begin_packet();
+          scratch_.verdict[i] = detect_->inspect(
+              detect::DetectPacket{&dp, nullptr, FlowDirection::to_server, pkt.ts_ns,
+                                   packet_number_, /*l4_invalid=*/true});
+          counters_.dropped += scratch_.verdict[i] != detect::Verdict::accept;
+        }
         break;
     }
   }
 }
 
-void Worker::inspect(DecodedPacket& dp, const PacketFlowKey* key, std::uint32_t wire_len,
-                     std::uint64_t ts_ns) {
+detect::Verdict Worker::inspect(DecodedPacket& dp, const PacketFlowKey* key,
+                                std::uint32_t wire_len, std::uint64_t ts_ns,
+                                detect::PacketSource source) {
   switch (dp.ip_proto) {
     case ipproto::tcp: ++counters_.tcp; break;
     case ipproto::udp: ++counters_.udp; break;
@@ -111,17 +129,32 @@ void Worker::inspect(DecodedPacket& dp, const PacketFlowKey* key, std::uint32_t 
   }
   FlowDirection dir;
   Flow* flow = flows_.lookup_or_create(dp, *key, ts_ns, dir, *this);
-  if (flow == nullptr) return;
+  if (flow == nullptr) return detect::Verdict::accept;
+  // A segment with a bad checksum never reached the host: it is counted with its flow and still
+  // inspected as a packet, but its bytes do not enter the stream.
+  const bool bad_sum = config_.validate_checksums && !tcp_checksum_ok(dp);
+  counters_.bad_checksum += bad_sum;
   const TcpTrackStatus tcp = flows_.account(*flow, dir, dp, wire_len, ts_ns);
-  if (dp.ip_proto != ipproto::tcp || dp.payload.empty() || tcp != TcpTrackStatus::ok) return;
-  // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
-  const std::uint32_t seq = dp.seq + ((dp.tcp_flags & tcpflag::syn) ? 1u : 0u);
-  stream_.on_segment(flow->stream[dir_index(dir)], seq, dp.payload, *this);
+  if (detect_) detect_->begin_packet();
+  if (dp.ip_proto == ipproto::tcp && !dp.payload.empty() && tcp == TcpTrackStatus::ok && !bad_sum) {
+    // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
+    const std::uint32_t seq = dp.seq + ((dp.tcp_flags & tcpflag::syn) ? 1u : 0u);
+    stream_flow_ = flow;
+    stream_dir_ = dir;
+    stream_.on_segment(flow->stream[dir_index(dir)], seq, dp.payload, *this);
+    stream_flow_ = nullptr;
+  }
+  if (!detect_) return detect::Verdict::accept;
+  const detect::Verdict v =
+      detect_->inspect(detect::DetectPacket{&dp, flow, dir, ts_ns, packet_number_, false, source});
+  counters_.dropped += v != detect::Verdict::accept;
+  return v;
 }
 
 void Worker::on_stream_data(StreamDirState&, std::span<const std::uint8_t> data, bool after_gap) {
   counters_.stream_bytes += data.size();
   counters_.stream_gaps += after_gap;
+  if (detect_ && stream_flow_ != nullptr) detect_->on_stream_data(*stream_flow_, stream_dir_, data);
 }
 
 void Worker::on_flow_end(Flow& flow, FlowEndReason reason) {
@@ -131,6 +164,7 @@ void Worker::on_flow_end(Flow& flow, FlowEndReason reason) {
       stream_.release(dir);
     }
   }
+  if (detect_) detect_->on_flow_end(flow);
   ++counters_.flows_ended;
   if (!records_.push(make_flow_record(flow, reason))) ++counters_.records_dropped;
 }
@@ -162,6 +196,7 @@ void Worker::for_each_counter(
   fn("decoder.invalid", c.malformed);
   fn("decoder.snapped", c.snapped);
   fn("decoder.fragments", c.fragments);
+  fn("tcp.invalid_checksum", c.bad_checksum);
   fn("decoder.reassembled", c.reassembled);
   // Suricata files decoder events under decoder.event.<layer>.<event>.
   vigil::for_each_counter(decode_, decode_event_name, [&](std::string_view name, std::uint64_t v) {
@@ -175,6 +210,10 @@ void Worker::for_each_counter(
   fn("stream.segments_in_use", stream_.counters().segments_in_use);
   fn("stream.gap_deliveries", c.stream_gaps);
   vigil::for_each_counter(defrag_.counters(), defrag_counter_name, fn);
+  if (detect_) {
+    fn("detect.verdict_dropped", c.dropped);
+    detect_->for_each_counter(fn);
+  }
 }
 
 }  // namespace vigil

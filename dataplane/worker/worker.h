@@ -18,6 +18,7 @@
 
 #include "dataplane/decode/decode.h"
 #include "dataplane/defrag/defrag.h"
+#include "dataplane/detect/engine/detect_context.h"
 #include "dataplane/flow/flow_record.h"
 #include "dataplane/flow/flow_table.h"
 #include "dataplane/stream/stream_reassembly.h"
@@ -30,6 +31,9 @@ struct WorkerConfig {
   StreamConfig stream{};
   std::uint32_t record_queue_capacity = 65536;  // flow records waiting for the control plane
   std::uint32_t expire_budget = 256;            // flows ended by timeout per tick, at most
+  std::shared_ptr<const detect::RuleSet> rules;  // null: no detection
+  detect::DetectConfig detect{};
+  bool validate_checksums = false;  // -k all: TCP segments with a bad checksum skip the stream
 };
 
 // The worker's own counters (the stages keep theirs; see for_each_counter()).
@@ -46,6 +50,8 @@ struct WorkerCounters {
   std::uint64_t stream_gaps = 0;               // deliveries that followed a skipped hole
   std::uint64_t flows_ended = 0;
   std::uint64_t records_dropped = 0;           // flow records lost because the queue was full
+  std::uint64_t dropped = 0;                   // packets the verdict dropped (inline)
+  std::uint64_t bad_checksum = 0;              // TCP segments ignored by tracking (-k all)
 };
 
 class Worker final : private FlowEndHandler, private StreamSink {
@@ -69,6 +75,11 @@ class Worker final : private FlowEndHandler, private StreamSink {
   void shutdown();
 
   RecordQueue& records() { return records_; }
+  // Alerts of the last bursts, for the control plane; null without rules.
+  detect::DetectContext* detect() { return detect_.get(); }
+  const detect::DetectContext* detect() const { return detect_.get(); }
+  // Verdict of each packet of the last burst given to process_burst (by index in that burst).
+  std::span<const detect::Verdict> verdicts() const { return {scratch_.verdict.data(), last_burst_}; }
   const WorkerCounters& counters() const { return counters_; }
   const DecodeCounters& decode_counters() const { return decode_; }
   const Defragmenter& defrag() const { return defrag_; }
@@ -83,8 +94,9 @@ class Worker final : private FlowEndHandler, private StreamSink {
  private:
   void process_packet(const PacketView& pkt);
   void count_layers(const DecodedPacket& dp);
-  void inspect(DecodedPacket& dp, const PacketFlowKey* key, std::uint32_t wire_len,
-               std::uint64_t ts_ns);
+  detect::Verdict inspect(DecodedPacket& dp, const PacketFlowKey* key, std::uint32_t wire_len,
+                          std::uint64_t ts_ns,
+                          detect::PacketSource source = detect::PacketSource::wire);
   void on_flow_end(Flow& flow, FlowEndReason reason) override;
   void on_stream_data(StreamDirState& dir, std::span<const std::uint8_t> data,
                       bool after_gap) override;
@@ -96,6 +108,7 @@ class Worker final : private FlowEndHandler, private StreamSink {
     std::array<DecodeStatus, kMaxBurst> status;
     std::array<PacketFlowKey, kMaxBurst> keys;
     std::array<bool, kMaxBurst> keyed;
+    std::array<detect::Verdict, kMaxBurst> verdict;
   };
 
   WorkerConfig config_;
@@ -105,6 +118,11 @@ class Worker final : private FlowEndHandler, private StreamSink {
   Defragmenter defrag_;
   StreamReassembler stream_;
   RecordQueue records_;
+  std::unique_ptr<detect::DetectContext> detect_;
+  std::size_t last_burst_ = 0;
+  std::uint64_t packet_number_ = 0;   // of the packet being inspected, 1-based over the run
+  Flow* stream_flow_ = nullptr;       // flow and direction of the segment being reassembled
+  FlowDirection stream_dir_ = FlowDirection::to_server;
   DecodeCounters decode_{};
   WorkerCounters counters_{};
   std::uint64_t now_ns_ = 0;  // latest packet time seen

@@ -1,0 +1,520 @@
+// DetectContext: per-packet evaluation of a RuleSet (see detect_context.h).
+#include "dataplane/detect/engine/detect_context.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dataplane/flow/tcp_state.h"
+
+namespace vigil::detect {
+
+namespace {
+
+constexpr std::uint8_t class_bit(ProtoClass c) {
+  return static_cast<std::uint8_t>(1u << static_cast<unsigned>(c));
+}
+
+bool has_ports(std::uint8_t proto) { return proto == 6 || proto == 17 || proto == 132; }
+
+bool is_established(const Flow* f, const DecodedPacket& dp) {
+  if (f == nullptr) return false;
+  if (dp.ip_proto == ipproto::tcp) return f->tcp.state >= TcpState::established;
+  return f->pkts[0] > 0 && f->pkts[1] > 0;
+}
+
+// Per-direction stream tail inside a flow-variable slot.
+struct TailHeader {
+  std::uint32_t delivered;  // bytes delivered so far (saturating): 0 means the stream start
+  std::uint16_t len;
+  std::uint16_t reserved;
+};
+constexpr std::size_t kTailRecord = sizeof(TailHeader) + DetectContext::kStreamTail;
+
+}  // namespace
+
+struct DetectContext::Window {
+  std::span<const std::uint8_t> all;  // old tail + new bytes
+  std::size_t old_len = 0;
+  bool at_stream_start = false;
+};
+
+DetectContext::DetectContext(std::shared_ptr<const RuleSet> rules, const DetectConfig& config)
+    : rules_(std::move(rules)),
+      cfg_(config),
+      candidates_(rules_->prefilter() ? rules_->prefilter()->make_candidate_set()
+                                      : CandidateSet(rules_->signatures().size())),
+      payload_scratch_(make_payload_scratch()),
+      thresholds_(config.threshold_entries),
+      alerts_(config.alert_queue_capacity) {
+  if (rules_->prefilter()) pf_scratch_ = rules_->prefilter()->make_scratch();
+  order_.reserve(rules_->signatures().size());
+  bit_words_ = (rules_->flow_vars().bits.size() + 63) / 64;
+  int_count_ = rules_->flow_vars().ints.size();
+  slot_bytes_ = bit_words_ * 8 + int_count_ * 8 + 2 * kTailRecord;
+  slot_bytes_ = (slot_bytes_ + 7) & ~std::size_t{7};
+  const std::uint32_t n = cfg_.flow_var_slots;
+  // Not zeroed here: a slot is cleared when a flow takes it, so untouched slots cost no memory.
+  slots_ = std::make_unique_for_overwrite<std::uint8_t[]>(slot_bytes_ * std::max<std::uint32_t>(n, 1));
+  free_slots_.reserve(n);
+  for (std::uint32_t i = n; i-- > 0;) free_slots_.push_back(i);
+  stream_buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(kStreamTail + kStreamWindow);
+  if (cfg_.packet_alert_max == 0) cfg_.packet_alert_max = 1;
+  payload_scratch_.recursion_limit = cfg_.recursion_limit;
+}
+
+DetectContext::~DetectContext() = default;
+
+std::uint8_t* DetectContext::flow_vars(Flow& flow, bool create) {
+  if (flow.detect_slot != kNoFlow) return slots_.get() + std::size_t{flow.detect_slot} * slot_bytes_;
+  if (!create) return nullptr;
+  if (free_slots_.empty()) {
+    counters_.add(DetectCounter::flow_vars_exhausted);
+    return nullptr;
+  }
+  flow.detect_slot = free_slots_.back();
+  free_slots_.pop_back();
+  std::uint8_t* v = slots_.get() + std::size_t{flow.detect_slot} * slot_bytes_;
+  std::memset(v, 0, slot_bytes_);
+  return v;
+}
+
+void DetectContext::release_flow_vars(Flow& flow) {
+  if (flow.detect_slot == kNoFlow) return;
+  free_slots_.push_back(flow.detect_slot);
+  flow.detect_slot = kNoFlow;
+}
+
+std::uint8_t* DetectContext::tail_of(std::uint8_t* vars, FlowDirection dir) {
+  return vars + bit_words_ * 8 + int_count_ * 8 + dir_index(dir) * kTailRecord;
+}
+
+void DetectContext::on_stream_data(Flow& flow, FlowDirection dir,
+                                   std::span<const std::uint8_t> data) {
+  if (stream_flow_ != nullptr && (stream_flow_ != &flow || stream_dir_ != dir)) {
+    // Bytes of another flow or direction within one packet (only at a flow's end): not inspected.
+    counters_.add(DetectCounter::stream_bytes_unchecked, data.size());
+    return;
+  }
+  stream_flow_ = &flow;
+  stream_dir_ = dir;
+  const std::size_t room = kStreamWindow - stream_len_;
+  const std::size_t take = std::min(room, data.size());
+  std::memcpy(stream_buf_.get() + kStreamTail + stream_len_, data.data(), take);
+  stream_len_ += take;
+  if (take < data.size()) counters_.add(DetectCounter::stream_bytes_unchecked, data.size() - take);
+}
+
+void DetectContext::update_tail(Flow& flow, FlowDirection dir,
+                                std::span<const std::uint8_t> data) {
+  std::uint8_t* vars = flow_vars(flow, true);
+  if (vars == nullptr) return;
+  std::uint8_t* rec = tail_of(vars, dir);
+  TailHeader h;
+  std::memcpy(&h, rec, sizeof h);
+  std::uint8_t* bytes = rec + sizeof(TailHeader);
+  if (data.size() >= kStreamTail) {
+    std::memcpy(bytes, data.data() + data.size() - kStreamTail, kStreamTail);
+    h.len = kStreamTail;
+  } else {
+    const std::size_t keep = std::min<std::size_t>(h.len, kStreamTail - data.size());
+    std::memmove(bytes, bytes + h.len - keep, keep);
+    std::memcpy(bytes + keep, data.data(), data.size());
+    h.len = static_cast<std::uint16_t>(keep + data.size());
+  }
+  const std::uint64_t total = std::uint64_t{h.delivered} + data.size();
+  h.delivered = total > 0xffffffffu ? 0xffffffffu : static_cast<std::uint32_t>(total);
+  std::memcpy(rec, &h, sizeof h);
+}
+
+void DetectContext::collect_candidates(const DetectPacket& p, ProtoClass cls,
+                                       std::span<const std::uint8_t> scan) {
+  const DecodedPacket& dp = *p.dp;
+  const RuleSet& rs = *rules_;
+  // IP-only rules: once per flow direction (every packet when there is no flow).
+  if (p.flow == nullptr || p.flow->pkts[dir_index(p.dir)] == 1) {
+    for (std::uint32_t i : rs.iponly_rules(cls)) candidates_.add(i);
+  }
+  for (std::uint32_t i : rs.any_port_rules(cls)) candidates_.add(i);
+  if (cls == ProtoClass::tcp || cls == ProtoClass::udp) {
+    for (std::uint32_t i : rs.port_rules(cls, dp.dport)) candidates_.add(i);
+    if (dp.sport != dp.dport) {
+      for (std::uint32_t i : rs.port_rules(cls, dp.sport)) candidates_.add(i);
+    }
+  }
+  if (rs.payload_buffer() && pf_scratch_ && !scan.empty()) {
+    if (rs.prefilter()->scan(*rs.payload_buffer(), scan, *pf_scratch_, candidates_) !=
+        PrefilterScanStatus::ok) {
+      counters_.add(DetectCounter::prefilter_errors);
+    }
+  }
+}
+
+bool DetectContext::header_matches(const Signature& s, const DetectPacket& p, ProtoClass cls,
+                                   bool established) const {
+  const DecodedPacket& dp = *p.dp;
+  if (!(s.proto_mask & class_bit(cls))) return false;
+  if (p.l4_invalid && (!s.proto_any || !s.sport_any || !s.dport_any)) return false;
+  if (s.exact_proto && dp.ip_proto != *s.exact_proto) return false;
+  // Application-layer protocols are not detected yet: such rules wait for the app-layer parsers.
+  if (!s.app_proto.empty()) return false;
+  const bool ports = has_ports(dp.ip_proto);
+  if ((!s.sport_any || !s.dport_any) && !ports) return false;
+  auto side = [&](const IpAddress& src, const IpAddress& dst, std::uint16_t sp,
+                  std::uint16_t dport) {
+    return (s.src_any || matches(s.src, dp.family, src)) &&
+           (s.dst_any || matches(s.dst, dp.family, dst)) &&
+           (s.sport_any || matches(s.sport, sp)) && (s.dport_any || matches(s.dport, dport));
+  };
+  if (!side(dp.src, dp.dst, dp.sport, dp.dport) &&
+      !(s.bidirectional && side(dp.dst, dp.src, dp.dport, dp.sport))) {
+    return false;
+  }
+  const std::uint16_t f = s.flow.flags;
+  if (f & (flowcond::to_server | flowcond::to_client)) {
+    if (p.flow == nullptr) return false;
+    const FlowDirection want =
+        (f & flowcond::to_server) ? FlowDirection::to_server : FlowDirection::to_client;
+    if (p.dir != want) return false;
+  }
+  if ((f & flowcond::established) && !established) return false;
+  if ((f & flowcond::not_established) && established) return false;
+  if (s.header.any() && !header_match(s.header, dp)) return false;
+  return true;
+}
+
+bool DetectContext::flowvars_match(const Signature& s, const Flow* flow) {
+  const FlowVarKeywords& v = s.vars;
+  if (v.bit_conditions.empty() && v.int_conditions.empty()) return true;
+  const std::uint8_t* vars =
+      flow != nullptr && flow->detect_slot != kNoFlow
+          ? slots_.get() + std::size_t{flow->detect_slot} * slot_bytes_
+          : nullptr;
+  auto bit_set = [&](std::uint16_t b) {
+    if (vars == nullptr) return false;
+    std::uint64_t w;
+    std::memcpy(&w, vars + (b / 64) * 8, 8);
+    return ((w >> (b % 64)) & 1) != 0;
+  };
+  for (const FlowbitAction& c : v.bit_conditions) {
+    const bool want_set = c.op == FlowbitOp::isset;
+    bool ok;
+    if (c.any_of) {
+      ok = false;
+      for (std::uint16_t b : c.bits) ok = ok || (bit_set(b) == want_set);
+    } else {
+      ok = true;
+      for (std::uint16_t b : c.bits) ok = ok && (bit_set(b) == want_set);
+    }
+    if (!ok) return false;
+  }
+  auto int_value = [&](std::uint16_t i, bool& set) -> std::uint32_t {
+    set = false;
+    if (vars == nullptr) return 0;
+    std::uint64_t w;
+    std::memcpy(&w, vars + bit_words_ * 8 + std::size_t{i} * 8, 8);
+    set = (w >> 32) != 0;
+    return static_cast<std::uint32_t>(w);
+  };
+  for (const FlowintAction& c : v.int_conditions) {
+    bool set = false;
+    const std::uint32_t x = int_value(c.var, set);
+    if (c.op == FlowintOp::isset) {
+      if (!set) return false;
+      continue;
+    }
+    if (c.op == FlowintOp::notset) {
+      if (set) return false;
+      continue;
+    }
+    if (!set) return false;
+    std::uint32_t y = c.value;
+    if (c.value_is_var) {
+      bool yset = false;
+      y = int_value(c.value_var, yset);
+      if (!yset) return false;
+    }
+    bool ok = false;
+    switch (c.op) {
+      case FlowintOp::eq: ok = x == y; break;
+      case FlowintOp::ne: ok = x != y; break;
+      case FlowintOp::lt: ok = x < y; break;
+      case FlowintOp::le: ok = x <= y; break;
+      case FlowintOp::gt: ok = x > y; break;
+      case FlowintOp::ge: ok = x >= y; break;
+      default: break;
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void DetectContext::apply_flowvar_actions(const Signature& s, Flow* flow) {
+  const FlowVarKeywords& v = s.vars;
+  if (flow == nullptr || (v.bit_actions.empty() && v.int_actions.empty())) return;
+  std::uint8_t* vars = flow_vars(*flow, true);
+  if (vars == nullptr) return;
+  for (const FlowbitAction& a : v.bit_actions) {
+    for (std::uint16_t b : a.bits) {
+      std::uint64_t w;
+      std::memcpy(&w, vars + (b / 64) * 8, 8);
+      const std::uint64_t m = std::uint64_t{1} << (b % 64);
+      switch (a.op) {
+        case FlowbitOp::set: w |= m; break;
+        case FlowbitOp::unset: w &= ~m; break;
+        case FlowbitOp::toggle: w ^= m; break;
+        default: break;
+      }
+      std::memcpy(vars + (b / 64) * 8, &w, 8);
+    }
+  }
+  for (const FlowintAction& a : v.int_actions) {
+    std::uint8_t* slot = vars + bit_words_ * 8 + std::size_t{a.var} * 8;
+    std::uint64_t w;
+    std::memcpy(&w, slot, 8);
+    std::uint32_t y = a.value;
+    if (a.value_is_var) {
+      std::uint64_t o;
+      std::memcpy(&o, vars + bit_words_ * 8 + std::size_t{a.value_var} * 8, 8);
+      if ((o >> 32) == 0) continue;  // an unset variable as operand: nothing to do (Suricata)
+      y = static_cast<std::uint32_t>(o);
+    }
+    std::uint32_t x = static_cast<std::uint32_t>(w);
+    const bool set = (w >> 32) != 0;
+    switch (a.op) {
+      case FlowintOp::set: x = y; break;
+      case FlowintOp::add: x = set ? x + y : y; break;
+      case FlowintOp::sub: x = set ? x - y : 0; break;
+      default: break;
+    }
+    w = (std::uint64_t{1} << 32) | x;
+    std::memcpy(slot, &w, 8);
+  }
+}
+
+// 0: no match; 1: the packet payload matched; 2: the stream window did.
+int DetectContext::payload_matches(const Signature& s, const DetectPacket& p, const Window* w) {
+  if (!s.has_payload) return 1;
+  const std::span<const std::uint8_t> payload = p.dp->payload;
+  if (s.payload.dsize && !s.payload.dsize->matches(payload.size())) return 0;
+  const PayloadMatchList* list = nullptr;
+  for (const PayloadMatchList& l : s.payload.lists) {
+    if (l.buffer != kPayloadBufferId) return 0;  // app-layer buffers: not produced yet
+    list = &l;
+  }
+  if (list == nullptr) return 1;  // dsize alone
+  begin_rule(payload_scratch_);
+  const std::uint16_t f = s.flow.flags;
+  if (!(f & flowcond::only_stream) && !payload.empty() &&
+      payload_match(*list, payload, payload_scratch_)) {
+    return 1;
+  }
+  if (w != nullptr && !(f & flowcond::no_stream) && p.dp->ip_proto == ipproto::tcp &&
+      (!s.payload_anchored || w->at_stream_start) &&
+      payload_match(*list, w->all, payload_scratch_) &&
+      (w->old_len == 0 || !payload_match(*list, w->all.first(w->old_len), payload_scratch_))) {
+    return 2;
+  }
+  return 0;
+}
+
+Verdict DetectContext::inspect(const DetectPacket& p) {
+  counters_.add(DetectCounter::packets);
+  Flow* flow = p.flow;
+  if (flow != nullptr) {
+    if (flow->flags & flowflag::drop) {
+      counters_.add(DetectCounter::dropped_packets);
+      return Verdict::drop;
+    }
+    if (flow->flags & flowflag::pass) {
+      counters_.add(DetectCounter::passed_packets);
+      stream_len_ = 0;
+      return Verdict::accept;
+    }
+    if (flow->flags & flowflag::flagged) counters_.add(DetectCounter::tagged_packets);
+  }
+  const DecodedPacket& dp = *p.dp;
+  const ProtoClass cls = p.l4_invalid ? ProtoClass::other : proto_class(dp.ip_proto);
+  const bool established = is_established(flow, dp);
+
+  // The stream window: the direction's tail, then the bytes delivered with this packet.
+  Window window;
+  const Window* w = nullptr;
+  std::span<const std::uint8_t> new_bytes;
+  if (stream_len_ > 0 && flow != nullptr && stream_flow_ == flow && stream_dir_ == p.dir) {
+    counters_.add(DetectCounter::stream_windows);
+    new_bytes = {stream_buf_.get() + kStreamTail, stream_len_};
+    std::size_t old_len = 0;
+    bool at_start = false;
+    if (std::uint8_t* vars = flow_vars(*flow, true)) {
+      const std::uint8_t* rec = tail_of(vars, p.dir);
+      TailHeader h;
+      std::memcpy(&h, rec, sizeof h);
+      old_len = h.len;
+      at_start = h.delivered == 0;
+      std::memcpy(stream_buf_.get() + kStreamTail - old_len, rec + sizeof(TailHeader), old_len);
+    }
+    window.all = {stream_buf_.get() + kStreamTail - old_len, old_len + stream_len_};
+    window.old_len = old_len;
+    window.at_stream_start = at_start;
+    w = &window;
+  }
+
+  // Candidates: scan the window (it ends with this packet's bytes when they were in order),
+  // and the packet itself when it is not the window's end.
+  const std::span<const std::uint8_t> payload = dp.payload;
+  const bool payload_in_window =
+      w != nullptr && payload.size() <= new_bytes.size() &&
+      std::memcmp(new_bytes.data() + new_bytes.size() - payload.size(), payload.data(),
+                  payload.size()) == 0;
+  collect_candidates(p, cls, w != nullptr ? w->all : payload);
+  if (w != nullptr && !payload_in_window && !payload.empty() && rules_->payload_buffer() &&
+      pf_scratch_) {
+    rules_->prefilter()->scan(*rules_->payload_buffer(), payload, *pf_scratch_, candidates_);
+  }
+  order_.assign(candidates_.rules().begin(), candidates_.rules().end());
+  candidates_.clear();
+  std::sort(order_.begin(), order_.end());
+
+  match_count_ = 0;
+  const auto sigs = rules_->signatures();
+  for (std::uint32_t idx : order_) {
+    const Signature& s = sigs[idx];
+    counters_.add(DetectCounter::candidates);
+    if (!header_matches(s, p, cls, established)) continue;
+    if (!flowvars_match(s, flow)) continue;
+    const int how = payload_matches(s, p, w);
+    if (how == 0) continue;
+    counters_.add(DetectCounter::matches);
+    apply_flowvar_actions(s, flow);
+    if (match_count_ < matches_.size()) matches_[match_count_++] = Match{idx, how == 2};
+  }
+  if (w != nullptr) update_tail(*flow, p.dir, new_bytes);
+  stream_len_ = 0;
+  stream_flow_ = nullptr;
+  return finalize(p);
+}
+
+Verdict DetectContext::finalize(const DetectPacket& p) {
+  if (match_count_ == 0) return Verdict::accept;
+  Flow* flow = p.flow;
+  const DecodedPacket& dp = *p.dp;
+  const auto sigs = rules_->signatures();
+  Verdict verdict = Verdict::accept;
+  std::array<Match, kMaxAlertsPerPacket> logged{};
+  std::size_t n_logged = 0;
+  for (std::size_t i = 0; i < match_count_; ++i) {
+    const Signature& s = sigs[matches_[i].sig];
+    bool silent = false;  // the rule's action applies but it raises no alert
+    if (s.threshold) {
+      ThresholdSubject subj{dp.family, dp.src, dp.dst, dp.sport, dp.dport,
+                            flow != nullptr ? flow->flow_id : 0};
+      const ThresholdVerdict tv = thresholds_.decide(*s.threshold, matches_[i].sig, subj, p.ts_ns);
+      if (tv != ThresholdVerdict::alert) counters_.add(DetectCounter::alerts_suppressed);
+      if (tv == ThresholdVerdict::discard) continue;
+      silent = tv == ThresholdVerdict::silent;
+    }
+    // As in Suricata, pass and drop reach the whole flow when the rule is about the flow rather
+    // than this packet's bytes: IP-only and protocol/port-only rules, and stream matches.
+    const bool to_flow = flow != nullptr && (matches_[i].stream || s.flow_scope);
+    if (s.action == RuleAction::pass) {
+      // A pass stops the packet's remaining (lower-order) alerts.
+      // A packet already dropped by an earlier rule stays dropped, and its flow is not passed.
+      if (to_flow && verdict == Verdict::accept &&
+          !(flow->flags & (flowflag::drop | flowflag::pass))) {
+        flow->flags |= flowflag::pass;
+        counters_.add(DetectCounter::pass_flows);
+      }
+      break;
+    }
+    if (s.action != RuleAction::alert && cfg_.inline_mode) {
+      const bool reject = s.action != RuleAction::drop;
+      if (reject) {
+        verdict = Verdict::reject;
+      } else if (verdict == Verdict::accept) {
+        verdict = Verdict::drop;
+      }
+      if (to_flow && !(flow->flags & (flowflag::drop | flowflag::pass))) {
+        flow->flags |= flowflag::drop;
+        counters_.add(DetectCounter::drop_flows);
+      }
+    }
+    if (flow != nullptr && (s.action != RuleAction::alert || !s.noalert)) {
+      flow->flags |= flowflag::flagged;
+    }
+    if (s.noalert || silent) continue;
+    if (n_logged < cfg_.packet_alert_max) {
+      logged[n_logged++] = matches_[i];
+    } else {
+      counters_.add(DetectCounter::alerts_over_max);
+    }
+  }
+  if (verdict == Verdict::drop) counters_.add(DetectCounter::dropped_packets);
+  if (verdict == Verdict::reject) counters_.add(DetectCounter::rejected_packets);
+  for (std::size_t i = 0; i < n_logged; ++i) {
+    if (flow != nullptr) flow->flags |= flowflag::alerted;
+    emit(p, sigs[logged[i].sig], logged[i].stream, verdict != Verdict::accept);
+  }
+  match_count_ = 0;
+  return verdict;
+}
+
+void DetectContext::emit(const DetectPacket& p, const Signature& s, bool stream, bool blocked) {
+  const DecodedPacket& dp = *p.dp;
+  AlertRecord a;
+  a.sig = &s;
+  a.ts_ns = p.ts_ns;
+  a.pcap_cnt = p.pcap_cnt;
+  a.src = dp.src;
+  a.dst = dp.dst;
+  a.sport = dp.sport;
+  a.dport = dp.dport;
+  a.vlan = dp.vlan;
+  a.family = dp.family;
+  a.ip_proto = dp.ip_proto;
+  a.icmp_type = dp.icmp_type;
+  a.icmp_code = dp.icmp_code;
+  a.dir = p.dir;
+  a.source = p.source;
+  a.flags = static_cast<std::uint8_t>((blocked ? alertflag::blocked : 0) |
+                                      (stream ? alertflag::stream_match : 0));
+  if (const Flow* f = p.flow) {
+    a.flags |= alertflag::has_flow;
+    a.flow_id = f->flow_id;
+    a.flow_start_ns = f->start_ns;
+    for (int d = 0; d < 2; ++d) {
+      a.flow_pkts[d] = f->pkts[d];
+      a.flow_bytes[d] = f->bytes[d];
+    }
+    a.flow_client = f->client_addr();
+    a.flow_server = f->server_addr();
+    a.flow_client_port = f->client_port();
+    a.flow_server_port = f->server_port();
+  }
+  if (alerts_.push(a)) {
+    counters_.add(DetectCounter::alerts);
+  } else {
+    counters_.add(DetectCounter::alerts_dropped);
+  }
+}
+
+void DetectContext::on_flow_end(Flow& flow) {
+  if (stream_flow_ == &flow) {
+    // Bytes delivered while the flow closes (after a hole) have no packet to be inspected with.
+    counters_.add(DetectCounter::stream_bytes_unchecked, stream_len_);
+    stream_len_ = 0;
+    stream_flow_ = nullptr;
+  }
+  release_flow_vars(flow);
+}
+
+void DetectContext::for_each_counter(
+    const std::function<void(std::string_view, std::uint64_t)>& fn) const {
+  vigil::for_each_counter(counters_, detect_counter_name, fn);
+  vigil::for_each_counter(payload_scratch_.counters, [](PayloadCounter c) {
+    return counter_name(kPayloadCounterNames, static_cast<std::size_t>(c), "detect.payload.?");
+  }, fn);
+  if (pf_scratch_) vigil::for_each_counter(pf_scratch_->counters, prefilter_counter_name, fn);
+  fn("detect.flow_vars_in_use", cfg_.flow_var_slots - free_slots_.size());
+}
+
+}  // namespace vigil::detect

@@ -1,0 +1,76 @@
+// Header keywords of the rule language: conditions on the IP, ICMP and TCP headers of one packet
+// (ttl, ip_proto, itype, icode, icmp_id, icmp_seq, flags, window, seq, ack). Parsed at load time
+// into plain values; matched on the hot path against a DecodedPacket without allocation.
+// One source file per family: ip_keywords.cpp, icmp_keywords.cpp, tcp_keywords.cpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "dataplane/decode/decoded_packet.h"
+
+namespace vigil::detect {
+
+enum class NumOp : std::uint8_t { eq, ne, lt, le, gt, ge, range };
+
+// `N`, `!N`, `<N`, `<=N`, `>N`, `>=N`, `A-B` / `A<>B` (A < x < B, as Suricata's uint keywords).
+struct NumCondition {
+  NumOp op = NumOp::eq;
+  std::uint64_t a = 0, b = 0;
+  bool matches(std::uint64_t v) const {
+    switch (op) {
+      case NumOp::eq: return v == a;
+      case NumOp::ne: return v != a;
+      case NumOp::lt: return v < a;
+      case NumOp::le: return v <= a;
+      case NumOp::gt: return v > a;
+      case NumOp::ge: return v >= a;
+      case NumOp::range: return v > a && v < b;
+    }
+    return false;
+  }
+};
+
+// Parses a numeric condition with values in [0, max]; sets `error` (keyword: why) on failure.
+std::optional<NumCondition> parse_num_condition(std::string_view value, std::uint64_t max,
+                                                std::string_view keyword, std::string& error);
+
+// `flags:[modifier]FLAGS[,IGNORE]`: F S R P A U C E (and legacy 1 2), 0 for none; modifiers
+// `+` (all of these and any others), `*` (any of these), `!` (none of these); no modifier means
+// exactly these (after removing the ignored ones).
+struct TcpFlagsCondition {
+  enum class Mode : std::uint8_t { exact, all, any, none } mode = Mode::exact;
+  std::uint8_t flags = 0;
+  std::uint8_t ignore = 0;
+  bool matches(std::uint8_t packet_flags) const;
+};
+
+// All header conditions of one rule; an absent condition matches everything.
+struct HeaderConditions {
+  std::optional<NumCondition> ttl, ip_proto, itype, icode, icmp_id, icmp_seq, window, seq, ack;
+  bool window_negated = false;
+  std::optional<TcpFlagsCondition> flags;
+  bool any() const {
+    return ttl || ip_proto || itype || icode || icmp_id || icmp_seq || window || seq || ack ||
+           flags;
+  }
+};
+
+enum class HeaderKeywordStatus : std::uint8_t { not_mine, ok, error };
+
+// Adds `keyword: value` to `out` when it is a header keyword. ip_keywords.cpp dispatches to the
+// other families.
+HeaderKeywordStatus parse_header_keyword(std::string_view keyword, std::string_view value,
+                                         HeaderConditions& out, std::string& error);
+HeaderKeywordStatus parse_icmp_keyword(std::string_view keyword, std::string_view value,
+                                       HeaderConditions& out, std::string& error);
+HeaderKeywordStatus parse_tcp_keyword(std::string_view keyword, std::string_view value,
+                                      HeaderConditions& out, std::string& error);
+
+// Does the packet satisfy every condition? ICMP conditions need an ICMP packet, TCP ones a TCP
+// packet (as in Suricata, a rule with `itype` never matches a TCP packet).
+bool header_match(const HeaderConditions& c, const DecodedPacket& p);
+
+}  // namespace vigil::detect

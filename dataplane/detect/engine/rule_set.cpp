@@ -1,0 +1,506 @@
+// RuleSet::build: parse every rule file, compile each rule, order the signatures, build the
+// prefilter and the groups of rules reached without a pattern.
+#include "dataplane/detect/engine/rule_set.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <unordered_map>
+
+#include "dataplane/detect/prefilter/fast_pattern.h"
+#include <malloc.h>
+#include <mbedtls/sha256.h>
+
+namespace vigil::detect {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+template <std::size_t N>
+bool in(const std::string_view (&table)[N], std::string_view s) {
+  return std::find(std::begin(table), std::end(table), s) != std::end(table);
+}
+
+// Keywords that only describe the rule.
+constexpr std::string_view kMetaKeywords[] = {"msg",      "sid",       "rev",     "gid",
+                                              "classtype", "priority", "reference", "metadata",
+                                              "target"};
+
+// Keywords compile_payload() owns (besides sticky buffers, legacy modifiers and transforms).
+constexpr std::string_view kPayloadKeywords[] = {
+    "content",  "nocase",      "rawbytes",  "startswith", "endswith",   "offset",
+    "depth",    "distance",    "within",    "fast_pattern", "isdataat", "dsize",
+    "bsize",    "byte_test",   "byte_jump", "byte_extract", "pkt_data", "pcre",
+    "uricontent", "urilen"};
+
+bool is_payload_keyword(std::string_view kw) {
+  return in(kPayloadKeywords, kw) || sticky_buffer_name(kw).has_value() ||
+         legacy_modifier_buffer(kw).has_value() || is_transform(kw);
+}
+
+// Application-layer protocols a rule header may name, and the transports they run over.
+struct AppProtoInfo {
+  std::string_view name;
+  bool tcp, udp;
+};
+constexpr AppProtoInfo kAppProtos[] = {
+    {"http", true, false},   {"http1", true, false},  {"http2", true, false},
+    {"dns", true, true},     {"tls", true, false},    {"ssh", true, false},
+    {"smtp", true, false},   {"ftp", true, false},    {"ftp-data", true, false},
+    {"smb", true, false},    {"dcerpc", true, true},  {"dhcp", false, true},
+    {"ntp", false, true},    {"snmp", false, true},   {"sip", true, true},
+    {"rdp", true, false},    {"krb5", true, true},    {"ikev2", false, true},
+    {"nfs", true, true},     {"tftp", false, true},   {"imap", true, false},
+    {"pop3", true, false},   {"mqtt", true, false},   {"modbus", true, false},
+    {"dnp3", true, false},   {"enip", true, true},    {"rfb", true, false},
+    {"pgsql", true, false},  {"quic", false, true},   {"telnet", true, false},
+    {"bittorrent-dht", false, true}, {"irc", true, false}, {"ldap", true, true}};
+
+constexpr std::uint8_t bit(ProtoClass c) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(c)); }
+
+// Fills the header part of `s` from the rule's protocol; false for an unknown protocol.
+bool set_protocol(const ParsedRule& r, Signature& s) {
+  const std::string& p = r.protocol;
+  if (p == "ip" || p == "ipv4" || p == "ipv6" || p == "pkthdr") {
+    s.proto_any = true;
+    s.proto_mask = 0x0f;
+  } else if (p == "tcp" || p == "tcp-pkt" || p == "tcp-stream") {
+    s.proto_mask = bit(ProtoClass::tcp);
+    if (p == "tcp-pkt") s.flow.flags |= flowcond::no_stream;
+    if (p == "tcp-stream") s.flow.flags |= flowcond::only_stream;
+  } else if (p == "udp") {
+    s.proto_mask = bit(ProtoClass::udp);
+  } else if (p == "icmp" || p == "icmpv4" || p == "icmpv6") {
+    s.proto_mask = bit(ProtoClass::icmp);
+    if (p != "icmp") s.exact_proto = p == "icmpv4" ? 1 : 58;
+  } else if (p == "sctp") {
+    s.proto_mask = bit(ProtoClass::other);
+    s.exact_proto = 132;
+  } else {
+    for (const auto& a : kAppProtos) {
+      if (a.name == p) {
+        s.app_proto = p;
+        s.proto_mask = static_cast<std::uint8_t>((a.tcp ? bit(ProtoClass::tcp) : 0) |
+                                                 (a.udp ? bit(ProtoClass::udp) : 0));
+        return true;
+      }
+    }
+    return false;
+  }
+  return true;
+}
+
+// Anything in the payload lists that fixes an absolute position in the buffer: such a rule can
+// only be matched against a stream window that starts where the stream starts.
+bool anchored(const PayloadProgram& prog) {
+  const PayloadMatchList* list = prog.list_for(kPayloadBufferId);
+  if (list == nullptr) return false;
+  for (const PayloadMatch& m : list->matches) {
+    switch (m.kind) {
+      case MatchKind::content:
+        if (!m.content.relative() &&
+            (m.content.has_offset || m.content.has_depth || m.content.startswith)) {
+          return true;
+        }
+        break;
+      case MatchKind::isdataat:
+        if (!m.isdataat.relative) return true;
+        break;
+      case MatchKind::byte_test:
+        if (!m.byte_test.read.relative) return true;
+        break;
+      case MatchKind::byte_jump:
+        if (!m.byte_jump.read.relative) return true;
+        break;
+      case MatchKind::byte_extract:
+        if (!m.byte_extract.read.relative) return true;
+        break;
+      case MatchKind::bsize:
+        return true;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+void parse_metadata(std::string_view value, Signature& s) {
+  const ValueList list = split_value_list(value);
+  for (const std::string& item : list.items) {
+    const std::string_view it = trim(item);
+    if (it.empty()) continue;
+    const auto sp = it.find(' ');
+    if (sp == std::string_view::npos) {
+      s.metadata.emplace_back(std::string(it), std::string());
+    } else {
+      s.metadata.emplace_back(std::string(it.substr(0, sp)), std::string(trim(it.substr(sp + 1))));
+    }
+  }
+}
+
+// Suricata orders rules that set flowbits before those that read them, so a setter and a reader
+// matching the same packet see each other's effect in a predictable order.
+int flowbits_rank(const Signature& s) {
+  const bool sets = !s.vars.bit_actions.empty();
+  const bool reads = !s.vars.bit_conditions.empty();
+  if (sets && !reads) return 0;
+  if (sets && reads) return 1;
+  if (reads) return 2;
+  return 3;
+}
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[32];
+  mbedtls_sha256_ret(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, 0);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : digest) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+int action_rank(RuleAction a, const std::vector<RuleAction>& order) {
+  RuleAction base = a;
+  if (a == RuleAction::rejectsrc || a == RuleAction::rejectdst || a == RuleAction::rejectboth) {
+    base = RuleAction::reject;
+  }
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (order[i] == base) return static_cast<int>(i);
+  }
+  return static_cast<int>(order.size());
+}
+
+std::size_t port_count(const PortSet& ps) {
+  std::size_t n = 0;
+  for (const auto& r : ps.ranges) n += static_cast<std::size_t>(r.last - r.first) + 1;
+  return n;
+}
+
+}  // namespace
+
+std::string format_rule_load_error(const RuleLoadError& e) {
+  std::string out = e.source + ":" + std::to_string(e.line) + ": ";
+  if (e.sid != 0) out += "sid " + std::to_string(e.sid) + ": ";
+  return out + e.reason + ": " + e.message;
+}
+
+SignatureCompileResult compile_signature(const ParsedRule& r, const ClassificationTable& classes,
+                                         FlowVarLayout& layout) {
+  SignatureCompileResult res;
+  Signature s;
+  auto fail = [&](std::string_view reason, std::string message) {
+    res.reason = std::string(reason);
+    res.message = std::move(message);
+    return res;
+  };
+  s.sid = r.sid;
+  s.gid = r.gid;
+  s.rev = r.rev;
+  s.action = r.action;
+  s.msg = r.msg;
+  s.source = r.source;
+  s.line = r.line;
+  s.src = r.src_addr;
+  s.dst = r.dst_addr;
+  s.sport = r.src_port;
+  s.dport = r.dst_port;
+  s.bidirectional = r.direction == RuleDirection::both;
+  s.src_any = is_any(s.src);
+  s.dst_any = is_any(s.dst);
+  s.sport_any = is_any(s.sport);
+  s.dport_any = is_any(s.dport);
+  if (!set_protocol(r, s)) {
+    return fail("unsupported_protocol", "protocol '" + r.protocol + "' is not supported");
+  }
+
+  bool flow_seen = false, threshold_seen = false, priority_set = false;
+  std::string error;
+  for (const RuleOption& o : r.options) {
+    const std::string_view kw = o.keyword;
+    const std::string_view value = o.value;
+    if (in(kMetaKeywords, kw)) {
+      if (kw == "classtype") {
+        const ClassType* ct = classes.find(trim(value));
+        if (ct == nullptr) {
+          return fail("unknown_classtype",
+                      "classtype: '" + std::string(trim(value)) + "' is not in the classification table");
+        }
+        s.classtype = ct->name;
+        s.category = ct->description;
+        if (!priority_set) s.priority = ct->priority;
+      } else if (kw == "priority") {
+        const RuleInteger p = parse_rule_integer(value, 1, 255, "priority");
+        if (p.problem) return fail("bad_value", "priority: " + p.problem->message);
+        s.priority = static_cast<std::uint8_t>(p.value);
+        priority_set = true;
+      } else if (kw == "metadata") {
+        parse_metadata(value, s);
+      } else if (kw == "target") {
+        const std::string_view t = trim(value);
+        if (t != "src_ip" && t != "dest_ip") {
+          return fail("bad_value", "target: expected src_ip or dest_ip (" + std::string(t) + ")");
+        }
+        s.target = std::string(t);
+      }
+      continue;
+    }
+    if (is_payload_keyword(kw)) continue;  // compile_payload() below
+    switch (parse_header_keyword(kw, value, s.header, error)) {
+      case HeaderKeywordStatus::ok: continue;
+      case HeaderKeywordStatus::error: return fail("bad_value", error);
+      case HeaderKeywordStatus::not_mine: break;
+    }
+    if (kw == "flow") {
+      if (flow_seen) return fail("bad_value", "flow: given twice");
+      flow_seen = true;
+      if (!parse_flow_keyword(value, s.flow, error)) return fail("bad_value", error);
+    } else if (kw == "flowbits") {
+      if (!parse_flowbits(value, layout, s.vars, error)) return fail("bad_value", error);
+    } else if (kw == "flowint") {
+      if (!parse_flowint(value, layout, s.vars, error)) return fail("bad_value", error);
+    } else if (kw == "noalert") {
+      s.noalert = true;
+    } else if (kw == "threshold" || kw == "detection_filter") {
+      if (threshold_seen) {
+        return fail("bad_value", std::string(kw) + ": only one threshold or detection_filter per rule");
+      }
+      threshold_seen = true;
+      ThresholdSpecResult t =
+          kw == "threshold" ? parse_threshold(value) : parse_detection_filter(value);
+      if (!t.spec) return fail("bad_value", t.error);
+      s.threshold = t.spec;
+    } else if (kw == "tag") {
+      TagSpec t;
+      if (!parse_tag(value, t, error)) return fail("bad_value", error);
+      s.tag = t;
+    } else {
+      return fail("unsupported_keyword", "keyword '" + std::string(kw) + "' is not supported");
+    }
+  }
+  s.noalert = s.noalert || s.vars.noalert;
+
+  PayloadCompileResult payload = compile_payload(r);
+  if (!payload.program) return fail("payload", payload.error);
+  s.payload = std::move(*payload.program);
+  s.payload_anchored = anchored(s.payload);
+  s.has_payload = !s.payload.lists.empty() || s.payload.dsize.has_value();
+  // dsize is about one packet, so such a rule never looks at the stream (as in Suricata).
+  if (s.payload.dsize) s.flow.flags |= flowcond::no_stream;
+  if ((s.flow.flags & flowcond::only_stream) && !(s.proto_mask & bit(ProtoClass::tcp))) {
+    return fail("bad_value", "flow: only_stream on a rule that cannot see TCP");
+  }
+
+  const bool iponly = !s.has_payload && !s.header.any() &&
+                      (s.flow.flags & ~flowcond::stateless) == 0 &&
+                      s.vars.bit_conditions.empty() && s.vars.int_conditions.empty() &&
+                      s.vars.int_actions.empty() && s.sport_any && s.dport_any &&
+                      s.app_proto.empty() && !s.exact_proto;
+  s.kind = iponly ? SigKind::iponly : SigKind::packet;
+  s.flow_scope = !s.has_payload && !s.header.any() && s.vars.bit_conditions.empty() &&
+                 s.vars.int_conditions.empty() && s.app_proto.empty();
+  res.sig = std::move(s);
+  return res;
+}
+
+std::span<const std::uint32_t> RuleSet::port_rules(ProtoClass c, std::uint16_t port) const {
+  const Group& g = groups_[static_cast<std::size_t>(c)];
+  if (g.port_offsets.empty()) return {};
+  const std::uint32_t b = g.port_offsets[port], e = g.port_offsets[port + 1u];
+  return {g.port_list.data() + b, e - b};
+}
+
+RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSetConfig& config) {
+  RuleSetBuildResult out;
+  const auto start = Clock::now();
+  std::shared_ptr<RuleSet> set(new RuleSet());
+  RuleSetStats& st = set->stats_;
+  const ClassificationTable& classes =
+      config.classification ? *config.classification : default_classification();
+
+  // Parse.
+  std::vector<ParsedRule> parsed;
+  for (const RuleFile& f : files) {
+    RuleParseResult pr = parse_rules(f.text, f.source, config.vars);
+    for (RuleError& e : pr.errors) {
+      out.errors.push_back({e.source, e.line, e.sid,
+                            "syntax." + std::string(rule_error_reason_name(e.reason)),
+                            std::move(e.message)});
+    }
+    for (ParsedRule& r : pr.rules) parsed.push_back(std::move(r));
+  }
+  const auto parsed_at = Clock::now();
+  st.parse_time = parsed_at - start;
+
+  // Compile; a gid:sid seen twice keeps the higher revision. Each parsed rule is released once
+  // compiled: the parsed form of a large set is several times the size of the compiled one.
+  struct Compiled {
+    Signature sig;
+    FastPatternSelection fp;
+    std::string id_text;  // "gid:sid:rev;" for the fingerprint
+  };
+  std::vector<Compiled> compiled;
+  compiled.reserve(parsed.size());
+  std::unordered_map<std::uint64_t, std::size_t> by_id;
+  const std::size_t parsed_count = parsed.size();
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    ParsedRule r = std::move(parsed[i]);
+    SignatureCompileResult c = compile_signature(r, classes, set->layout_);
+    if (!c.sig) {
+      out.errors.push_back({r.source, r.line, r.sid, c.reason, c.message});
+      continue;
+    }
+    FastPatternSelection sel = select_fast_pattern(r);
+    if (sel.problem) {
+      out.errors.push_back({r.source, r.line, r.sid, "prefilter", *sel.problem});
+      continue;
+    }
+    std::string id_text = std::to_string(r.gid) + ":" + std::to_string(r.sid) + ":" +
+                          std::to_string(r.rev) + ";";
+    const std::uint64_t id = (std::uint64_t{r.gid} << 32) | r.sid;
+    const auto it = by_id.find(id);
+    if (it != by_id.end()) {
+      Compiled& old = compiled[it->second];
+      const bool replace = c.sig->rev > old.sig.rev;
+      const Signature& loser = replace ? old.sig : *c.sig;
+      out.errors.push_back({loser.source, loser.line, loser.sid, "duplicate_sid",
+                            "gid " + std::to_string(r.gid) + " sid " + std::to_string(r.sid) +
+                                " rev " + std::to_string(loser.rev) + " is also at " +
+                                (replace ? r.source + ":" + std::to_string(r.line)
+                                         : old.sig.source + ":" + std::to_string(old.sig.line)) +
+                                "; the higher revision is kept"});
+      if (replace) old = Compiled{std::move(*c.sig), std::move(sel), std::move(id_text)};
+      continue;
+    }
+    by_id.emplace(id, compiled.size());
+    compiled.push_back(Compiled{std::move(*c.sig), std::move(sel), std::move(id_text)});
+  }
+  parsed = {};
+
+  // Evaluation order: action order, flowbits setters before readers, priority, then load order.
+  std::vector<std::size_t> order(compiled.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const Signature& x = compiled[a].sig;
+    const Signature& y = compiled[b].sig;
+    const int ax = action_rank(x.action, config.action_order);
+    const int ay = action_rank(y.action, config.action_order);
+    if (ax != ay) return ax < ay;
+    const int fx = flowbits_rank(x), fy = flowbits_rank(y);
+    if (fx != fy) return fx < fy;
+    return x.priority < y.priority;
+  });
+
+  std::vector<PrefilterEntry> entries;
+  entries.reserve(order.size());
+  set->sigs_.reserve(order.size());
+  std::string fingerprint_text;
+  for (std::size_t pos = 0; pos < order.size(); ++pos) {
+    Compiled& c = compiled[order[pos]];
+    const FastPatternSelection& sel = c.fp;
+    Signature& s = set->sigs_.emplace_back(std::move(c.sig));
+    PrefilterEntry e;
+    e.sid = s.sid;
+    e.buffer = sel.buffer;
+    if (s.kind == SigKind::packet && sel.pattern) {
+      e.pattern = PrefilterPattern{sel.pattern->bytes, sel.pattern->nocase};
+      s.has_fast_pattern = true;
+      ++st.pattern;
+    } else {
+      e.rejected = true;  // reached through the groups below
+      if (s.kind == SigKind::iponly) {
+        ++st.iponly;
+      } else {
+        ++st.no_pattern;
+      }
+    }
+    entries.push_back(std::move(e));
+    fingerprint_text += c.id_text;
+  }
+  compiled = {};
+  const auto compiled_at = Clock::now();
+  st.compile_time = compiled_at - parsed_at;
+
+  PrefilterBuildResult pf = Prefilter::build(std::span<const PrefilterEntry>(entries));
+  if (!pf.prefilter) {
+    out.failure = pf.failure.value_or("the prefilter could not be built");
+    return out;
+  }
+  for (const PrefilterError& e : pf.errors) {
+    // A pattern Hyperscan refused leaves the rule without a pattern: move it to the groups.
+    if (e.rule_index < set->sigs_.size() && set->sigs_[e.rule_index].has_fast_pattern) {
+      set->sigs_[e.rule_index].has_fast_pattern = false;
+      --st.pattern;
+      ++st.no_pattern;
+    }
+  }
+  set->prefilter_ = pf.prefilter;
+  set->payload_buffer_ = set->prefilter_->find_buffer(kPayloadBuffer);
+  st.prefilter_time = Clock::now() - compiled_at;
+  st.prefilter = set->prefilter_->stats();
+
+  // Groups of rules reached without a pattern: IP-only, by port, or on every packet.
+  constexpr std::size_t kMaxIndexedPorts = 64;
+  for (std::size_t c = 0; c < kProtoClasses; ++c) {
+    Group& g = set->groups_[c];
+    std::vector<std::vector<std::uint32_t>> by_port;
+    for (std::uint32_t i = 0; i < set->sigs_.size(); ++i) {
+      const Signature& s = set->sigs_[i];
+      if (!(s.proto_mask & (1u << c)) || s.has_fast_pattern) continue;
+      if (s.kind == SigKind::iponly) {
+        g.iponly.push_back(i);
+        continue;
+      }
+      const bool ports = c == static_cast<std::size_t>(ProtoClass::tcp) ||
+                         c == static_cast<std::size_t>(ProtoClass::udp);
+      const PortSet* indexed = nullptr;
+      if (ports && !s.dport_any && port_count(s.dport) <= kMaxIndexedPorts) {
+        indexed = &s.dport;
+      } else if (ports && !s.sport_any && port_count(s.sport) <= kMaxIndexedPorts) {
+        indexed = &s.sport;
+      }
+      if (indexed == nullptr) {
+        g.any_port.push_back(i);
+        continue;
+      }
+      if (by_port.empty()) by_port.resize(65536);
+      for (const auto& r : indexed->ranges) {
+        for (std::uint32_t p = r.first; p <= r.last; ++p) by_port[p].push_back(i);
+      }
+    }
+    if (!by_port.empty()) {
+      g.port_offsets.resize(65537);
+      for (std::size_t p = 0; p < 65536; ++p) {
+        g.port_offsets[p] = static_cast<std::uint32_t>(g.port_list.size());
+        g.port_list.insert(g.port_list.end(), by_port[p].begin(), by_port[p].end());
+      }
+      g.port_offsets[65536] = static_cast<std::uint32_t>(g.port_list.size());
+    }
+  }
+
+  st.rules = parsed_count + [&] {
+    std::size_t syntax = 0;
+    for (const RuleLoadError& e : out.errors) syntax += e.reason.starts_with("syntax.");
+    return syntax;
+  }();
+  st.loaded = set->sigs_.size();
+  st.skipped = out.errors.size();
+  for (const RuleLoadError& e : out.errors) ++st.skipped_by_reason[e.reason];
+  st.total_time = Clock::now() - start;
+  set->fingerprint_ = sha256_hex(fingerprint_text);
+  out.rules = std::move(set);
+  // Give the parse and compile buffers back to the system: a rule set is built rarely and lives
+  // long, and without this the process keeps the build's peak as resident memory.
+  malloc_trim(0);
+  return out;
+}
+
+}  // namespace vigil::detect

@@ -1,0 +1,131 @@
+// RuleSet: a whole compiled rule set — signatures in evaluation order, the prefilter, the port
+// and IP-only groups and the flow-variable layout. Built off the packet path by RuleSet::build()
+// from rule file texts; immutable afterwards and shared by every worker through
+// shared_ptr<const RuleSet>, so a new set can later replace the old one atomically.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dataplane/detect/engine/classification.h"
+#include "dataplane/detect/engine/signature.h"
+#include "dataplane/detect/prefilter/prefilter.h"
+
+namespace vigil::detect {
+
+struct RuleFile {
+  std::string source;  // named in every message (a file name)
+  std::string text;
+};
+
+struct RuleSetConfig {
+  RuleVars vars;
+  std::optional<ClassificationTable> classification;  // the built-in table when unset
+  // Suricata's action-order: which actions' rules are evaluated first. Its default.
+  std::vector<RuleAction> action_order{RuleAction::pass, RuleAction::drop, RuleAction::reject,
+                                       RuleAction::alert};
+};
+
+// Why a rule was not loaded: the syntax layer's reasons ("syntax.bad_header", ...) and the
+// engine's own.
+#define VIGIL_RULE_LOAD_REASONS(X)                                                         \
+  X(unsupported_keyword, "unsupported_keyword") /* a keyword Vigil does not implement */   \
+  X(unsupported_protocol, "unsupported_protocol")                                          \
+  X(bad_value, "bad_value")                 /* a keyword's value is invalid */            \
+  X(payload, "payload")                     /* content/pcre/byte_* could not be compiled */ \
+  X(unknown_classtype, "unknown_classtype")                                                \
+  X(duplicate_sid, "duplicate_sid")         /* same gid:sid loaded already (higher rev kept) */ \
+  X(prefilter, "prefilter")                 /* the fast pattern could not be used */
+
+struct RuleLoadError {
+  std::string source;
+  std::size_t line = 0;
+  std::uint32_t sid = 0;
+  std::string reason;   // "syntax.<reason>" or one of VIGIL_RULE_LOAD_REASONS
+  std::string message;  // one line: what and why, naming the keyword and value
+};
+
+// "source:line: sid N: reason: message".
+std::string format_rule_load_error(const RuleLoadError& e);
+
+struct RuleSetStats {
+  std::size_t rules = 0;    // rules read (active, i.e. not commented out)
+  std::size_t loaded = 0;
+  std::size_t skipped = 0;
+  std::map<std::string, std::size_t> skipped_by_reason;
+  std::size_t iponly = 0, pattern = 0, no_pattern = 0;  // how loaded rules are reached
+  std::chrono::nanoseconds parse_time{0}, compile_time{0}, prefilter_time{0}, total_time{0};
+  PrefilterStats prefilter;
+};
+
+struct RuleSetBuildResult;
+
+class RuleSet {
+ public:
+  static RuleSetBuildResult build(std::span<const RuleFile> files, const RuleSetConfig& config);
+
+  RuleSet(const RuleSet&) = delete;
+  RuleSet& operator=(const RuleSet&) = delete;
+
+  // In evaluation order: index i is the i-th rule evaluated (action order, then priority).
+  std::span<const Signature> signatures() const { return sigs_; }
+  const Signature& signature(std::uint32_t i) const { return sigs_[i]; }
+  const RuleSetStats& stats() const { return stats_; }
+  const FlowVarLayout& flow_vars() const { return layout_; }
+  const Prefilter* prefilter() const { return prefilter_.get(); }
+  // Prefilter buffer of the packet payload / stream, if any rule has a pattern there.
+  std::optional<PrefilterBufferId> payload_buffer() const { return payload_buffer_; }
+  // Rules reached without a pattern, by transport.
+  std::span<const std::uint32_t> iponly_rules(ProtoClass c) const {
+    return groups_[static_cast<std::size_t>(c)].iponly;
+  }
+  std::span<const std::uint32_t> any_port_rules(ProtoClass c) const {
+    return groups_[static_cast<std::size_t>(c)].any_port;
+  }
+  std::span<const std::uint32_t> port_rules(ProtoClass c, std::uint16_t port) const;
+  // A hash of every loaded rule's text (sid, rev and options), for the heartbeat.
+  const std::string& fingerprint() const { return fingerprint_; }
+
+ private:
+  RuleSet() = default;
+  struct Group {
+    std::vector<std::uint32_t> iponly;
+    std::vector<std::uint32_t> any_port;
+    std::vector<std::uint32_t> port_offsets;  // 65537 entries (CSR), empty when no port rules
+    std::vector<std::uint32_t> port_list;
+  };
+  std::vector<Signature> sigs_;
+  std::array<Group, kProtoClasses> groups_{};
+  FlowVarLayout layout_;
+  std::shared_ptr<const Prefilter> prefilter_;
+  std::optional<PrefilterBufferId> payload_buffer_;
+  RuleSetStats stats_;
+  std::string fingerprint_;
+};
+
+struct RuleSetBuildResult {
+  std::shared_ptr<const RuleSet> rules;  // null only when the set could not be built at all
+  std::vector<RuleLoadError> errors;     // one per skipped rule, in file order
+  std::optional<std::string> failure;    // why `rules` is null
+};
+
+// Compiles one parsed rule (exposed for tests). `layout` receives its flow variable names.
+struct SignatureCompileResult {
+  std::optional<Signature> sig;
+  std::string reason;  // when sig is empty
+  std::string message;
+};
+SignatureCompileResult compile_signature(const ParsedRule& rule,
+                                         const ClassificationTable& classes,
+                                         FlowVarLayout& layout);
+
+}  // namespace vigil::detect
