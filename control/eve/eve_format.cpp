@@ -19,9 +19,16 @@ std::string timestamp(std::uint64_t ts_ns) {
 }
 
 std::string ip_text(IpFamily family, const IpAddress& addr) {
-  char buf[INET6_ADDRSTRLEN];
-  const int af = family == IpFamily::v6 ? AF_INET6 : AF_INET;
-  if (inet_ntop(af, addr.b.data(), buf, sizeof buf) == nullptr) return {};
+  if (family == IpFamily::v6) {
+    // Suricata writes IPv6 addresses in full: eight groups of four hex digits, no "::".
+    char buf[40];
+    for (int g = 0; g < 8; ++g) {
+      std::snprintf(buf + g * 5, 6, g < 7 ? "%02x%02x:" : "%02x%02x", addr.b[2 * g], addr.b[2 * g + 1]);
+    }
+    return buf;
+  }
+  char buf[INET_ADDRSTRLEN];
+  if (inet_ntop(AF_INET, addr.b.data(), buf, sizeof buf) == nullptr) return {};
   return buf;
 }
 

@@ -13,7 +13,7 @@ namespace vigil::eve {
 // "2024-05-01T10:20:30.123456+0000": UTC, microseconds, as Suricata writes it.
 std::string timestamp(std::uint64_t ts_ns);
 
-// Dotted quad for IPv4; RFC 5952 text for IPv6 (as inet_ntop writes it).
+// Dotted quad for IPv4; IPv6 in full (eight groups of four hex digits), as Suricata writes it.
 std::string ip_text(IpFamily family, const IpAddress& addr);
 
 // Protocol names as Suricata prints them (the /etc/protocols aliases: "TCP", "UDP", "ICMP",

@@ -8,6 +8,7 @@
 
 #include "control/eve/eve_format.h"
 #include "dataplane/flow/community_id.h"
+#include "dataplane/detect/engine/signature.h"
 #include "dataplane/flow/tcp_state.h"
 
 namespace vigil::eve {
@@ -41,6 +42,99 @@ void put_dotted(Json& obj, std::string_view name, std::uint64_t value) {
 }
 
 }  // namespace
+
+std::string alert_event_json(const detect::AlertRecord& a) {
+  const detect::Signature& s = *a.sig;
+  Json j;
+  j["timestamp"] = timestamp(a.ts_ns);
+  if (a.flags & detect::alertflag::has_flow) j["flow_id"] = a.flow_id;
+  j["pcap_cnt"] = a.pcap_cnt;
+  j["event_type"] = "alert";
+  if (a.vlan[0] != 0 || a.vlan[1] != 0) {
+    Json vlan = Json::array();
+    vlan.push_back(a.vlan[0]);
+    if (a.vlan[1] != 0) vlan.push_back(a.vlan[1]);
+    j["vlan"] = vlan;
+  }
+  const bool ports = has_ports(a.ip_proto);
+  j["src_ip"] = ip_text(a.family, a.src);
+  if (ports) j["src_port"] = a.sport;
+  j["dest_ip"] = ip_text(a.family, a.dst);
+  if (ports) j["dest_port"] = a.dport;
+  j["ip_v"] = a.family == IpFamily::v6 ? 6 : 4;
+  j["proto"] = proto_name(a.ip_proto);
+  switch (a.source) {
+    case detect::PacketSource::wire: j["pkt_src"] = "wire/pcap"; break;
+    case detect::PacketSource::defrag: j["pkt_src"] = "defrag"; break;
+    case detect::PacketSource::ipv4_tunnel: j["pkt_src"] = "ipv4 tunnel"; break;
+    case detect::PacketSource::ipv6_tunnel: j["pkt_src"] = "ipv6 tunnel"; break;
+  }
+  if (a.ip_proto == ipproto::icmp || a.ip_proto == ipproto::icmpv6) {
+    j["icmp_type"] = a.icmp_type;
+    j["icmp_code"] = a.icmp_code;
+  }
+  if (a.flags & detect::alertflag::has_flow) {
+    CommunityIdTuple t;
+    t.family = a.family;
+    t.src = a.flow_client;
+    t.dst = a.flow_server;
+    t.ip_proto = a.ip_proto;
+    t.sport = a.flow_client_port;
+    t.dport = a.flow_server_port;
+    if (a.ip_proto == ipproto::icmp || a.ip_proto == ipproto::icmpv6) {
+      t.sport = a.icmp_type;
+      t.dport = a.icmp_code;
+    }
+    const std::string cid = community_id_v1(t);
+    if (!cid.empty()) j["community_id"] = cid;
+    j["direction"] = a.dir == FlowDirection::to_server ? "to_server" : "to_client";
+  }
+  Json alert;
+  alert["action"] = (a.flags & detect::alertflag::blocked) ? "blocked" : "allowed";
+  alert["gid"] = s.gid;
+  alert["signature_id"] = s.sid;
+  alert["rev"] = s.rev;
+  alert["signature"] = s.msg;
+  alert["category"] = s.category;
+  alert["severity"] = s.priority;
+  if (!s.metadata.empty()) {
+    Json md = Json::object();
+    for (const auto& [k, v] : s.metadata) md[k].push_back(v);
+    alert["metadata"] = md;
+  }
+  if (!s.target.empty()) {
+    const bool src_is_target = s.target == "src_ip";
+    Json src, tgt;
+    src["ip"] = ip_text(a.family, src_is_target ? a.dst : a.src);
+    tgt["ip"] = ip_text(a.family, src_is_target ? a.src : a.dst);
+    if (ports) {
+      src["port"] = src_is_target ? a.dport : a.sport;
+      tgt["port"] = src_is_target ? a.sport : a.dport;
+    }
+    alert["source"] = src;
+    alert["target"] = tgt;
+  }
+  j["alert"] = alert;
+  if (a.flags & detect::alertflag::stream_match) j["stream"] = 1;
+  if (a.flags & detect::alertflag::has_flow) {
+    Json flow;
+    flow["pkts_toserver"] = a.flow_pkts[0];
+    flow["pkts_toclient"] = a.flow_pkts[1];
+    flow["bytes_toserver"] = a.flow_bytes[0];
+    flow["bytes_toclient"] = a.flow_bytes[1];
+    flow["start"] = timestamp(a.flow_start_ns);
+    flow["src_ip"] = ip_text(a.family, a.flow_client);
+    flow["dest_ip"] = ip_text(a.family, a.flow_server);
+    if (ports) {
+      flow["src_port"] = a.flow_client_port;
+      flow["dest_port"] = a.flow_server_port;
+    }
+    j["flow"] = flow;
+  }
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+void EveWriter::write_alert(const detect::AlertRecord& a) { write_line(alert_event_json(a)); }
 
 std::string flow_event_json(const FlowRecord& r) {
   Json j;

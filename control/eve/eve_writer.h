@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "dataplane/detect/engine/alert.h"
 #include "dataplane/flow/flow_record.h"
 
 namespace vigil::eve {
@@ -27,6 +28,8 @@ class EveWriter {
   EveWriter& operator=(const EveWriter&) = delete;
 
   void write_flow(const FlowRecord& record);
+  // The record's signature must still be alive (its RuleSet held by the caller).
+  void write_alert(const detect::AlertRecord& alert);
   void write_stats(std::uint64_t ts_ns, std::uint64_t uptime_s, const CounterList& counters);
 
   // Flushes and fsyncs. Returns false and sets err when any write failed (disk full, I/O error).
@@ -47,5 +50,8 @@ class EveWriter {
 
 // The JSON text of a flow event (one line, no newline); exposed for tests.
 std::string flow_event_json(const FlowRecord& record);
+// The JSON text of an alert event, with Suricata's field names (alert{action, gid, signature_id,
+// rev, signature, category, severity, metadata}, the packet's addresses, the flow's counters).
+std::string alert_event_json(const detect::AlertRecord& alert);
 
 }  // namespace vigil::eve

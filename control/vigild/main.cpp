@@ -1,8 +1,10 @@
 // vigild: the Vigil appliance program. Subcommands:
-//   replay   run capture files through the dataplane, write EVE JSON
+//   replay        run capture files through the dataplane, write EVE JSON
+//   rules check   load rule files and report what loads
 #include <CLI/CLI.hpp>
 
 #include "control/vigild/replay_command.h"
+#include "control/vigild/rules_check_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Vigil appliance", "vigild"};
@@ -20,6 +22,25 @@ int main(int argc, char** argv) {
                  "Flows tracked at once; beyond it the flow nearest its timeout is evicted")
       ->check(CLI::Range(1u, 1u << 30));
   rp->add_flag("--verbose", replay.verbose, "Show DPDK's own log lines");
+  rp->add_option("--rules,-S", replay.rules, "Rule file (Suricata language); repeat for more");
+  rp->add_option("--classification", replay.classification,
+                 "classification.config (default: beside the first rule file, else built in)");
+  rp->add_option("-k", replay.checksums, "Checksum validation: none or all (as Suricata's -k)")
+      ->check(CLI::IsMember({"none", "all"}));
+  rp->add_flag("--simulate-ips", replay.simulate_ips,
+               "Inline semantics on a capture: drop and reject rules block (as Suricata)");
+  rp->add_option("--set", replay.sets, "KEY=VALUE with Suricata's setting names; repeatable");
+  rp->add_option("--show-alerts", replay.show_alerts, "List the N most frequent alerts");
+
+  vigil::RulesCheckOptions check;
+  auto* rules = app.add_subcommand("rules", "Rule set tools");
+  auto* rc = rules->add_subcommand("check", "Load rule files and report what loads (like suricata -T)");
+  rules->require_subcommand(1);
+  rc->add_option("files", check.files, "Rule files")->required();
+  rc->add_option("--classification", check.classification,
+                 "classification.config (default: beside the first file, else built in)");
+  rc->add_option("--set", check.sets, "KEY=VALUE (e.g. vars.address-groups.HOME_NET=[10.0.0.0/8])");
+  rc->add_flag("--quiet,-q", check.quiet, "Only the totals, not one line per skipped rule");
 
   try {
     app.parse(argc, argv);
@@ -27,5 +48,6 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   if (rp->parsed()) return vigil::run_replay(replay);
+  if (rc->parsed()) return vigil::run_rules_check(check);
   return 1;
 }

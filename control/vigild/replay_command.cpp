@@ -9,6 +9,7 @@
 #include <memory>
 #include <system_error>
 
+#include "control/config/replay_settings.h"
 #include "control/eve/eve_writer.h"
 #include "control/vigild/replay_report.h"
 #include "dataplane/worker/worker.h"
@@ -101,10 +102,72 @@ bool open_dpdk_inputs(const ReplayOptions& opt, Inputs& in) {
 }
 
 void drain(Worker& worker, eve::EveWriter& eve, ReplayTally& tally) {
+  // Alerts first: a flow's alerts precede its flow event, as in Suricata's eve.json.
+  if (auto* d = worker.detect()) {
+    d->alerts().consume_all([&](const detect::AlertRecord& a) {
+      eve.write_alert(a);
+      tally.add_alert(a);
+    });
+  }
   worker.records().consume_all([&](const FlowRecord& r) {
     eve.write_flow(r);
     tally.add(r);
   });
+}
+
+// Applies -k, --simulate-ips and --set; false after printing the errors.
+bool apply_settings(const ReplayOptions& opt, ReplaySettings& s) {
+  bool ok = true;
+  if (!opt.checksums.empty()) {
+    const SetOutcome o = apply_checksum_mode(opt.checksums, s);
+    if (o.status == SetOutcome::Status::error) {
+      error_line(o.message);
+      ok = false;
+    }
+  }
+  s.worker.detect.inline_mode = opt.simulate_ips;
+  for (const std::string& set : opt.sets) {
+    const SetOutcome o = apply_suricata_set(set, s);
+    if (o.status == SetOutcome::Status::error) {
+      error_line(o.message);
+      ok = false;
+    } else if (o.status == SetOutcome::Status::warning) {
+      std::fprintf(stderr, "vigild: warning: %s\n", o.message.c_str());
+    }
+  }
+  return ok;
+}
+
+// Loads the rules into s.worker.rules; false after printing why nothing could be loaded.
+bool load_rules(const ReplayOptions& opt, ReplaySettings& s, RuleLoadReport& report) {
+  if (opt.rules.empty()) return true;
+  std::string classification = opt.classification;
+  if (classification.empty()) {
+    const auto beside = std::filesystem::path(opt.rules.front()).parent_path() / "classification.config";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(beside, ec)) classification = beside.string();
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  RuleLoad load = load_rule_files(opt.rules, classification, s.rules);
+  for (const std::string& w : load.warnings) std::fprintf(stderr, "vigild: warning: %s\n", w.c_str());
+  if (!load.fatal.empty()) {
+    for (const std::string& f : load.fatal) error_line(f);
+    return false;
+  }
+  if (!load.result.rules) {
+    error_line("rules: " + load.result.failure.value_or("the rule set could not be built"));
+    return false;
+  }
+  for (const auto& e : load.result.errors) {
+    std::fprintf(stderr, "vigild: rule skipped: %s\n", detect::format_rule_load_error(e).c_str());
+  }
+  report.loaded = true;
+  report.stats = load.result.rules->stats();
+  report.load_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
+  s.worker.rules = load.result.rules;
+  return true;
 }
 
 }  // namespace
@@ -114,6 +177,10 @@ int run_replay(const ReplayOptions& opt) {
     error_line("--io must be pcap or dpdk, not '" + opt.io + "'");
     return 1;
   }
+  ReplaySettings settings = suricata_compatible_defaults();
+  if (!apply_settings(opt, settings)) return 2;
+  RuleLoadReport rule_report;
+  if (!load_rules(opt, settings, rule_report)) return 2;
   Inputs in;
   const bool opened = opt.io == "dpdk" ? open_dpdk_inputs(opt, in) : open_pcap_inputs(opt, in);
   if (!opened) return 1;
@@ -131,8 +198,9 @@ int run_replay(const ReplayOptions& opt) {
     return 1;
   }
 
-  WorkerConfig config;
+  WorkerConfig config = settings.worker;
   config.flows.max_flows = opt.max_flows;
+  config.validate_checksums = settings.checksums == ChecksumMode::all;
   auto worker = std::make_unique<Worker>(config, 0);
   ReplayTally tally;
   tally.keep = opt.show_flows;
@@ -183,6 +251,7 @@ int run_replay(const ReplayOptions& opt) {
   const std::string io = opt.io == "dpdk" ? "DPDK (EAL without hugepages, net_pcap ports)" : "libpcap";
   print_summary(stdout, *worker, tally, in.sources.size(), io, elapsed, eve->path(),
                 eve->events());
+  if (rule_report.loaded) print_detection_summary(stdout, *worker, tally, rule_report, opt.show_alerts);
   return status;
 }
 

@@ -14,6 +14,13 @@ struct ReplayOptions {
   unsigned show_flows = 0;         // list the N largest flows in the summary
   std::uint32_t max_flows = 65536; // flow table size (flows tracked at once); evicts beyond
   bool verbose = false;            // DPDK's own logs at info level
+  std::vector<std::string> rules;  // rule files; none: no detection
+  std::string classification;      // classification.config; empty: beside the first rule file,
+                                   // else the built-in table
+  std::string checksums;           // -k none|all (empty: none)
+  bool simulate_ips = false;       // --simulate-ips: drop / reject take effect
+  std::vector<std::string> sets;   // --set KEY=VALUE, Suricata's names
+  unsigned show_alerts = 10;       // signatures listed in the summary
 };
 
 // Returns the process exit code: 0 when every file was replayed whole, 1 otherwise (after one

@@ -18,8 +18,6 @@ std::string with_commas(std::uint64_t v) {
   return out;
 }
 
-namespace {
-
 std::string human_bytes(std::uint64_t v) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double d = static_cast<double>(v);
@@ -32,6 +30,8 @@ std::string human_bytes(std::uint64_t v) {
   std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", d, kUnits[u]);
   return buf;
 }
+
+namespace {
 
 std::string rate(double per_s) {
   char buf[32];
@@ -93,6 +93,53 @@ void ReplayTally::add(const FlowRecord& r) {
     std::pop_heap(largest.begin(), largest.end(), bigger);
     largest.back() = r;
     std::push_heap(largest.begin(), largest.end(), bigger);
+  }
+}
+
+void ReplayTally::add_alert(const detect::AlertRecord& a) {
+  ++alerts;
+  alerts_blocked += (a.flags & detect::alertflag::blocked) != 0;
+  ++alerts_by_sig[a.sig];
+}
+
+void print_detection_summary(std::FILE* out, const Worker& worker, const ReplayTally& tally,
+                             const RuleLoadReport& rules, unsigned show_alerts) {
+  const detect::RuleSetStats& st = rules.stats;
+  std::string skipped;
+  for (const auto& [reason, n] : st.skipped_by_reason) {
+    skipped += (skipped.empty() ? "" : ", ") + reason + " " + with_commas(n);
+  }
+  std::fprintf(out, "rules: %s loaded, %s skipped%s%s%s in %.3f s (prefilter %.3f s, %s patterns, %s)\n",
+               with_commas(st.loaded).c_str(), with_commas(st.skipped).c_str(),
+               skipped.empty() ? "" : " (", skipped.c_str(), skipped.empty() ? "" : ")",
+               static_cast<double>(rules.load_ns) / 1e9,
+               static_cast<double>(st.prefilter_time.count()) / 1e9,
+               with_commas(st.prefilter.patterns).c_str(),
+               human_bytes(st.prefilter.database_bytes).c_str());
+  std::uint64_t dropped = 0, passed = 0, flows_passed = 0, flows_dropped = 0;
+  if (const auto* d = worker.detect()) {
+    const auto& c = d->counters();
+    dropped = c.get(detect::DetectCounter::dropped_packets) +
+              c.get(detect::DetectCounter::rejected_packets);
+    passed = c.get(detect::DetectCounter::passed_packets);
+    flows_passed = c.get(detect::DetectCounter::pass_flows);
+    flows_dropped = c.get(detect::DetectCounter::drop_flows);
+  }
+  std::fprintf(out, "alerts: %s from %zu signature%s; blocked %s; packets dropped %s; flows passed %s, dropped %s\n",
+               with_commas(tally.alerts).c_str(), tally.alerts_by_sig.size(),
+               tally.alerts_by_sig.size() == 1 ? "" : "s", with_commas(tally.alerts_blocked).c_str(),
+               with_commas(dropped).c_str(), with_commas(flows_passed).c_str(),
+               with_commas(flows_dropped).c_str());
+  (void)passed;
+  std::vector<std::pair<std::uint64_t, const detect::Signature*>> top;
+  for (const auto& [sig, n] : tally.alerts_by_sig) top.emplace_back(n, sig);
+  std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second->sid < b.second->sid;
+  });
+  for (std::size_t i = 0; i < top.size() && i < show_alerts; ++i) {
+    const detect::Signature& s = *top[i].second;
+    std::fprintf(out, "  %8s  [%u:%u:%u] %s\n", with_commas(top[i].first).c_str(), s.gid, s.sid,
+                 s.rev, s.msg.c_str());
   }
 }
 

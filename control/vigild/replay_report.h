@@ -3,9 +3,12 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "dataplane/detect/engine/alert.h"
+#include "dataplane/detect/engine/rule_set.h"
 #include "dataplane/flow/flow_record.h"
 #include "dataplane/worker/worker.h"
 #include "drivers/packet_source.h"
@@ -34,8 +37,22 @@ struct ReplayTally {
   std::vector<FlowRecord> largest;  // the N largest flows by bytes
   unsigned keep = 0;
 
+  std::uint64_t alerts = 0, alerts_blocked = 0;
+  std::map<const detect::Signature*, std::uint64_t> alerts_by_sig;
+
   void add(const FlowRecord& r);
+  void add_alert(const detect::AlertRecord& a);
 };
+
+// What the summary says about rule loading (kept apart from the packet phase's time).
+struct RuleLoadReport {
+  bool loaded = false;
+  detect::RuleSetStats stats;
+  std::uint64_t load_ns = 0;  // reading files, compiling, building the prefilter
+};
+
+void print_detection_summary(std::FILE* out, const Worker& worker, const ReplayTally& tally,
+                             const RuleLoadReport& rules, unsigned show_alerts);
 
 void print_summary(std::FILE* out, const Worker& worker, const ReplayTally& tally,
                    std::size_t files, const std::string& io, std::uint64_t elapsed_ns, const std::string& eve_path,
@@ -43,5 +60,7 @@ void print_summary(std::FILE* out, const Worker& worker, const ReplayTally& tall
 
 // "1,234,567"
 std::string with_commas(std::uint64_t v);
+// "12.3 MiB"
+std::string human_bytes(std::uint64_t v);
 
 }  // namespace vigil
