@@ -132,7 +132,9 @@ void DetectContext::collect_candidates(const DetectPacket& p, ProtoClass cls,
   const RuleSet& rs = *rules_;
   // IP-only rules: once per flow direction (every packet when there is no flow).
   if (p.flow == nullptr || p.flow->pkts[dir_index(p.dir)] == 1) {
-    for (std::uint32_t i : rs.iponly_rules(cls)) candidates_.add(i);
+    for (std::uint32_t i : rs.iponly_any_address()) candidates_.add(i);
+    for (std::uint32_t i : rs.iponly_by_src().lookup(dp.family, dp.src)) candidates_.add(i);
+    for (std::uint32_t i : rs.iponly_by_dst().lookup(dp.family, dp.dst)) candidates_.add(i);
   }
   for (std::uint32_t i : rs.any_port_rules(cls)) candidates_.add(i);
   if (cls == ProtoClass::tcp || cls == ProtoClass::udp) {

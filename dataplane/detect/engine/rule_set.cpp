@@ -179,6 +179,17 @@ int action_rank(RuleAction a, const std::vector<RuleAction>& order) {
   return static_cast<int>(order.size());
 }
 
+// How many addresses a set names (IPv6 scaled down so that the comparison stays meaningful).
+double address_count(const AddressSet& a) {
+  double n = 0;
+  for (const auto& iv : a.v4) n += static_cast<double>(iv.last - iv.first) + 1;
+  for (const auto& iv : a.v6) {
+    n += static_cast<double>(iv.last.hi - iv.first.hi) * 18446744073709551616.0 +
+         (static_cast<double>(iv.last.lo) - static_cast<double>(iv.first.lo)) + 1;
+  }
+  return n;
+}
+
 std::size_t port_count(const PortSet& ps) {
   std::size_t n = 0;
   for (const auto& r : ps.ranges) n += static_cast<std::size_t>(r.last - r.first) + 1;
@@ -485,6 +496,23 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
       g.port_offsets[65536] = static_cast<std::uint32_t>(g.port_list.size());
     }
   }
+
+  // IP-only rules by address, on the side that names fewer addresses.
+  for (std::uint32_t i = 0; i < set->sigs_.size(); ++i) {
+    const Signature& s = set->sigs_[i];
+    if (s.kind != SigKind::iponly) continue;
+    if (s.src_any && s.dst_any) {
+      set->iponly_any_address_.push_back(i);
+      continue;
+    }
+    const bool by_src = !s.src_any && (s.dst_any || address_count(s.src) <= address_count(s.dst));
+    const AddressSet& side = by_src ? s.src : s.dst;
+    // Forward: the packet's source (destination) is in the side; `<>` also the other way round.
+    (by_src ? set->iponly_by_src_ : set->iponly_by_dst_).add(i, side);
+    if (s.bidirectional) (by_src ? set->iponly_by_dst_ : set->iponly_by_src_).add(i, side);
+  }
+  set->iponly_by_src_.build();
+  set->iponly_by_dst_.build();
 
   st.rules = parsed_count + [&] {
     std::size_t syntax = 0;

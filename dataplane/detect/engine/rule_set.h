@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dataplane/detect/engine/address_index.h"
 #include "dataplane/detect/engine/classification.h"
 #include "dataplane/detect/engine/signature.h"
 #include "dataplane/detect/prefilter/prefilter.h"
@@ -92,6 +93,12 @@ class RuleSet {
     return groups_[static_cast<std::size_t>(c)].any_port;
   }
   std::span<const std::uint32_t> port_rules(ProtoClass c, std::uint16_t port) const;
+  // IP-only rules of every transport, by address: those with both addresses `any`, and those
+  // whose (more selective) address side holds a packet's source / destination. A superset of
+  // the rules that can match: the header is still checked.
+  std::span<const std::uint32_t> iponly_any_address() const { return iponly_any_address_; }
+  const AddressIndex& iponly_by_src() const { return iponly_by_src_; }
+  const AddressIndex& iponly_by_dst() const { return iponly_by_dst_; }
   // A hash of every loaded rule's text (sid, rev and options), for the heartbeat.
   const std::string& fingerprint() const { return fingerprint_; }
 
@@ -105,6 +112,8 @@ class RuleSet {
   };
   std::vector<Signature> sigs_;
   std::array<Group, kProtoClasses> groups_{};
+  std::vector<std::uint32_t> iponly_any_address_;
+  AddressIndex iponly_by_src_, iponly_by_dst_;
   FlowVarLayout layout_;
   std::shared_ptr<const Prefilter> prefilter_;
   std::optional<PrefilterBufferId> payload_buffer_;
