@@ -397,6 +397,7 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
 }
 
 Verdict DetectContext::finalize(const DetectPacket& p) {
+  reject_len_ = 0;
   if (match_count_ == 0) return Verdict::accept;
   Flow* flow = p.flow;
   const DecodedPacket& dp = *p.dp;
@@ -431,6 +432,12 @@ Verdict DetectContext::finalize(const DetectPacket& p) {
     if (s.action != RuleAction::alert && cfg_.inline_mode) {
       const bool reject = s.action != RuleAction::drop;
       if (reject) {
+        if (verdict != Verdict::reject) {
+          reject_len_ = build_reject(
+              dp, s.action == RuleAction::rejectdst ? RejectTarget::destination : RejectTarget::source,
+              reject_buf_);
+          if (reject_len_ > 0) counters_.add(DetectCounter::reject_answers);
+        }
         verdict = Verdict::reject;
       } else if (verdict == Verdict::accept) {
         verdict = Verdict::drop;

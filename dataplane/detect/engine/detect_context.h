@@ -26,6 +26,7 @@
 #include "dataplane/common/counter_set.h"
 #include "dataplane/decode/decoded_packet.h"
 #include "dataplane/detect/engine/alert.h"
+#include "dataplane/detect/engine/reject.h"
 #include "dataplane/detect/engine/rule_set.h"
 #include "dataplane/detect/engine/threshold.h"
 #include "dataplane/flow/flow.h"
@@ -57,7 +58,8 @@ struct DetectConfig {
   X(dropped_packets, "detect.dropped_packets")                                           \
   X(rejected_packets, "detect.rejected_packets")                                         \
   X(passed_packets, "detect.passed_packets")   /* not inspected: their flow was passed */\
-  X(tagged_packets, "detect.tagged_packets")   /* packets of tagged sessions */          \
+  X(reject_answers, "detect.reject_answers")   /* RST / ICMP unreachable built to send */ \
+  X(tagged_packets, "detect.tagged_packets")   /* later packets of flagged flows */     \
   X(prefilter_errors, "detect.prefilter_errors")
 
 enum class DetectCounter : std::uint8_t { VIGIL_DETECT_COUNTERS(VIGIL_COUNTER_ENUM) };
@@ -101,6 +103,9 @@ class DetectContext {
   void on_flow_end(Flow& flow);
 
   AlertQueue& alerts() { return alerts_; }
+  // After inspect() returned Verdict::reject: the RST / ICMP unreachable to transmit (a raw IP
+  // datagram), valid until the next inspect(); empty when the packet gets no answer.
+  std::span<const std::uint8_t> reject_answer() const { return {reject_buf_.data(), reject_len_}; }
   const DetectCounters& counters() const { return counters_; }
   const RuleSet& rules() const { return *rules_; }
   void for_each_counter(const std::function<void(std::string_view, std::uint64_t)>& fn) const;
@@ -147,6 +152,8 @@ class DetectContext {
   Flow* stream_flow_ = nullptr;
   FlowDirection stream_dir_ = FlowDirection::to_server;
 
+  std::array<std::uint8_t, kMaxRejectLen> reject_buf_{};
+  std::size_t reject_len_ = 0;
   std::array<Match, kMaxAlertsPerPacket> matches_{};
   std::size_t match_count_ = 0;
   AlertQueue alerts_;
