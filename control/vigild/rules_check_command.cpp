@@ -99,9 +99,12 @@ int run_rules_check(const RulesCheckOptions& opt) {
   for (std::size_t i = 0; i < kw.size() && i < 12; ++i) {
     std::printf("    unsupported keyword %-20s %s\n", kw[i].second.c_str(), with_commas(kw[i].first).c_str());
   }
-  std::printf("reached by: fast pattern %s, IP-only %s, port groups / every packet %s\n",
+  std::printf("reached by: fast pattern %s, IP-only %s, port groups / every packet %s; "
+              "waiting for app-layer detection %s\n",
               with_commas(st.pattern).c_str(), with_commas(st.iponly).c_str(),
-              with_commas(st.no_pattern).c_str());
+              with_commas(st.no_pattern).c_str(), with_commas(st.app_layer_waiting).c_str());
+  std::printf("payload databases %zu (per transport and port group); fast patterns of one "
+              "repeated byte replaced %zu\n", st.payload_databases, st.fast_patterns_replaced);
   std::printf("compiled in %.3f s (parse %.3f s, keywords %.3f s, prefilter %.3f s); "
               "prefilter: %s patterns in %zu buffers, %s; resident memory %s (peak while compiling %s)\n",
               secs, st.parse_time.count() / 1e9, st.compile_time.count() / 1e9,

@@ -47,7 +47,7 @@ DetectContext::DetectContext(std::shared_ptr<const RuleSet> rules, const DetectC
       thresholds_(config.threshold_entries),
       alerts_(config.alert_queue_capacity) {
   if (rules_->prefilter()) pf_scratch_ = rules_->prefilter()->make_scratch();
-  order_.reserve(rules_->signatures().size());
+  order_.reserve(candidates_.capacity());
   bit_words_ = (rules_->flow_vars().bits.size() + 63) / 64;
   int_count_ = rules_->flow_vars().ints.size();
   slot_bytes_ = bit_words_ * 8 + int_count_ * 8 + 2 * kTailRecord;
@@ -143,8 +143,16 @@ void DetectContext::collect_candidates(const DetectPacket& p, ProtoClass cls,
       for (std::uint32_t i : rs.port_rules(cls, dp.sport)) candidates_.add(i);
     }
   }
-  if (rs.payload_buffer() && pf_scratch_ && !scan.empty()) {
-    if (rs.prefilter()->scan(*rs.payload_buffer(), scan, *pf_scratch_, candidates_) !=
+  scan_payload(cls, dp, scan);
+}
+
+void DetectContext::scan_payload(ProtoClass cls, const DecodedPacket& dp,
+                                 std::span<const std::uint8_t> data) {
+  if (!pf_scratch_ || data.empty()) return;
+  std::array<PrefilterBufferId, RuleSet::kMaxPayloadScans> dbs;
+  const std::size_t n = rules_->payload_scans(cls, dp.sport, dp.dport, dbs);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (rules_->prefilter()->scan(dbs[i], data, *pf_scratch_, candidates_) !=
         PrefilterScanStatus::ok) {
       counters_.add(DetectCounter::prefilter_errors);
     }
@@ -369,13 +377,17 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
       std::memcmp(new_bytes.data() + new_bytes.size() - payload.size(), payload.data(),
                   payload.size()) == 0;
   collect_candidates(p, cls, w != nullptr ? w->all : payload);
-  if (w != nullptr && !payload_in_window && !payload.empty() && rules_->payload_buffer() &&
-      pf_scratch_) {
-    rules_->prefilter()->scan(*rules_->payload_buffer(), payload, *pf_scratch_, candidates_);
+  if (w != nullptr && !payload_in_window) scan_payload(cls, dp, payload);
+  order_.clear();
+  bool extra_entries = false;
+  const std::size_t nsigs = rules_->signatures().size();
+  for (std::uint32_t id : candidates_.rules()) {
+    extra_entries |= id >= nsigs;
+    order_.push_back(rules_->entry_rule(id));
   }
-  order_.assign(candidates_.rules().begin(), candidates_.rules().end());
   candidates_.clear();
   std::sort(order_.begin(), order_.end());
+  if (extra_entries) order_.erase(std::unique(order_.begin(), order_.end()), order_.end());
 
   match_count_ = 0;
   const auto sigs = rules_->signatures();

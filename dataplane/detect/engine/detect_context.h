@@ -119,6 +119,7 @@ class DetectContext {
 
   void collect_candidates(const DetectPacket& p, ProtoClass cls,
                           std::span<const std::uint8_t> scan);
+  void scan_payload(ProtoClass cls, const DecodedPacket& dp, std::span<const std::uint8_t> data);
   bool header_matches(const Signature& s, const DetectPacket& p, ProtoClass cls,
                       bool established) const;
   bool flowvars_match(const Signature& s, const Flow* flow);

@@ -145,6 +145,77 @@ void parse_metadata(std::string_view value, Signature& s) {
   }
 }
 
+std::size_t port_count(const PortSet& ps);
+
+// A literal whose bytes are mostly one value ("AAAA...", runs of |00|) makes the literal matcher
+// crawl over data made of that byte (zero-filled segments, padding): one such pattern slows the
+// scan of every packet by two orders of magnitude. The prefilter is only a filter, so such a
+// pattern is replaced by the rule's longest other content in the same buffer, or dropped (the rule
+// is then reached without a pattern); the rule itself is evaluated unchanged.
+bool degenerate(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() < 2) return false;
+  std::array<std::uint16_t, 256> count{};
+  std::uint16_t most = 0;
+  for (std::uint8_t b : bytes) most = std::max<std::uint16_t>(most, ++count[b]);
+  return std::size_t{most} * 4 >= bytes.size() * 3;
+}
+
+FastPatternSelection choose_fast_pattern(const ParsedRule& r, bool& replaced) {
+  const RuleContents rc = extract_contents(r);
+  FastPatternSelection sel = select_fast_pattern(rc);
+  replaced = false;
+  if (sel.problem || !sel.pattern || !degenerate(sel.pattern->bytes)) return sel;
+  replaced = true;
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < rc.contents.size(); ++i) {
+    const RuleContent& c = rc.contents[i];
+    if (c.negated || c.buffer != sel.buffer || i == sel.pattern->content_index || degenerate(c.bytes)) {
+      continue;
+    }
+    if (!best || c.bytes.size() > rc.contents[*best].bytes.size()) best = i;
+  }
+  if (!best) {
+    sel.pattern.reset();
+    return sel;
+  }
+  const RuleContent& c = rc.contents[*best];
+  FastPattern fp;
+  fp.buffer = c.buffer;
+  fp.bytes = c.bytes;
+  fp.nocase = c.nocase;
+  fp.content_index = *best;
+  sel.pattern = std::move(fp);
+  return sel;
+}
+
+// The prefilter database of a rule's payload pattern: per transport, and for rules with a small
+// port set per group of rules sharing that set; "" when it has none to go to.
+std::string payload_db_name(const Signature& s, const PortSet** ports_out) {
+  *ports_out = nullptr;
+  int classes = 0, cls = 0;
+  for (int c = 0; c < static_cast<int>(kProtoClasses); ++c) {
+    if (s.proto_mask & (1u << c)) {
+      ++classes;
+      cls = c;
+    }
+  }
+  if (classes != 1) return "payload/multi";  // split per transport by the caller
+  static constexpr const char* kNames[] = {"tcp", "udp", "icmp", "other"};
+  std::string name = std::string("payload/") + kNames[cls];
+  if (cls > 1) return name;
+  const PortSet* ports = nullptr;
+  if (!s.dport_any && port_count(s.dport) <= 64) {
+    ports = &s.dport;
+  } else if (!s.sport_any && port_count(s.sport) <= 64) {
+    ports = &s.sport;
+  }
+  if (ports == nullptr) return name;
+  *ports_out = ports;
+  name += "/ports";
+  for (const auto& r : ports->ranges) name += ":" + std::to_string(r.first) + "-" + std::to_string(r.last);
+  return name;
+}
+
 // Suricata orders rules that set flowbits before those that read them, so a setter and a reader
 // matching the same packet see each other's effect in a predictable order.
 int flowbits_rank(const Signature& s) {
@@ -322,6 +393,26 @@ SignatureCompileResult compile_signature(const ParsedRule& r, const Classificati
   return res;
 }
 
+std::size_t RuleSet::payload_scans(ProtoClass c, std::uint16_t sport, std::uint16_t dport,
+                                  std::span<PrefilterBufferId, kMaxPayloadScans> out) const {
+  std::size_t n = 0;
+  const PayloadDbs& dbs = payload_dbs_[static_cast<std::size_t>(c)];
+  if (dbs.any_port) out[n++] = *dbs.any_port;
+  if (!dbs.port_offsets.empty()) {
+    auto add_port = [&](std::uint16_t port) {
+      for (std::uint32_t i = dbs.port_offsets[port]; i < dbs.port_offsets[port + 1u]; ++i) {
+        const PrefilterBufferId id = dbs.port_groups[i];
+        bool seen = false;
+        for (std::size_t k = 0; k < n && !seen; ++k) seen = out[k] == id;
+        if (!seen && n < out.size()) out[n++] = id;
+      }
+    };
+    add_port(dport);
+    if (sport != dport) add_port(sport);
+  }
+  return n;
+}
+
 std::span<const std::uint32_t> RuleSet::port_rules(ProtoClass c, std::uint16_t port) const {
   const Group& g = groups_[static_cast<std::size_t>(c)];
   if (g.port_offsets.empty()) return {};
@@ -369,7 +460,9 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
       out.errors.push_back({r.source, r.line, r.sid, c.reason, c.message});
       continue;
     }
-    FastPatternSelection sel = select_fast_pattern(r);
+    bool replaced = false;
+    FastPatternSelection sel = choose_fast_pattern(r, replaced);
+    st.fast_patterns_replaced += replaced;
     if (sel.problem) {
       out.errors.push_back({r.source, r.line, r.sid, "prefilter", *sel.problem});
       continue;
@@ -414,6 +507,7 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
   entries.reserve(order.size());
   set->sigs_.reserve(order.size());
   std::string fingerprint_text;
+  std::unordered_map<std::string, std::size_t> group_rules;  // payload database -> rules
   for (std::size_t pos = 0; pos < order.size(); ++pos) {
     Compiled& c = compiled[order[pos]];
     const FastPatternSelection& sel = c.fp;
@@ -421,6 +515,21 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
     PrefilterEntry e;
     e.sid = s.sid;
     e.buffer = sel.buffer;
+    if (sel.pattern && sel.buffer == kPayloadBuffer && !s.app_proto.empty()) {
+      // Payload contents of an application-protocol rule: they can match only once app-layer
+      // protocol detection names the flow's protocol (issue 4), so they are not scanned yet.
+      e.rejected = true;
+      s.waits_for_app_layer = true;
+      ++st.app_layer_waiting;
+      entries.push_back(std::move(e));
+      fingerprint_text += c.id_text;
+      continue;
+    }
+    if (sel.pattern && sel.buffer == kPayloadBuffer) {
+      const PortSet* ports = nullptr;
+      e.buffer = payload_db_name(s, &ports);
+      ++group_rules[e.buffer];
+    }
     if (s.kind == SigKind::packet && sel.pattern) {
       e.pattern = PrefilterPattern{sel.pattern->bytes, sel.pattern->nocase};
       s.has_fast_pattern = true;
@@ -437,6 +546,38 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
     fingerprint_text += c.id_text;
   }
   compiled = {};
+  // A rule on several transports (`ip`) goes into each transport's database: its first entry
+  // keeps the rule's index, the others are appended and mapped back (entry_rule()).
+  {
+    static constexpr const char* kNames[] = {"payload/tcp", "payload/udp", "payload/icmp", "payload/other"};
+    const std::size_t primary = entries.size();
+    for (std::size_t i = 0; i < primary; ++i) {
+      if (entries[i].buffer != "payload/multi") continue;
+      const std::uint8_t mask = set->sigs_[i].proto_mask;
+      bool first = true;
+      for (std::size_t c = 0; c < kProtoClasses; ++c) {
+        if (!(mask & (1u << c))) continue;
+        if (first) {
+          entries[i].buffer = kNames[c];
+          first = false;
+          continue;
+        }
+        PrefilterEntry extra = entries[i];
+        extra.buffer = kNames[c];
+        entries.push_back(std::move(extra));
+        set->entry_rule_.push_back(static_cast<std::uint32_t>(i));
+      }
+    }
+  }
+  // A port group of a few rules costs a database compile and a scan for little gain: below
+  // kMinGroupRules its rules join their transport's any-port database.
+  constexpr std::size_t kMinGroupRules = 32;
+  for (PrefilterEntry& e : entries) {
+    const auto it = group_rules.find(e.buffer);
+    if (it != group_rules.end() && it->second < kMinGroupRules && e.buffer.find("/ports:") != std::string::npos) {
+      e.buffer = e.buffer.substr(0, e.buffer.find("/ports:"));
+    }
+  }
   const auto compiled_at = Clock::now();
   st.compile_time = compiled_at - parsed_at;
 
@@ -454,7 +595,49 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
     }
   }
   set->prefilter_ = pf.prefilter;
-  set->payload_buffer_ = set->prefilter_->find_buffer(kPayloadBuffer);
+  // Payload databases: per transport, the any-port one and the port groups, indexed by port.
+  {
+    static constexpr const char* kNames[] = {"tcp", "udp", "icmp", "other"};
+    std::array<std::vector<std::vector<PrefilterBufferId>>, 2> by_port;
+    for (PrefilterBufferId id = 0; id < set->prefilter_->buffer_count(); ++id) {
+      const std::string_view name = set->prefilter_->buffer_info(id).name;
+      if (!name.starts_with("payload/")) continue;
+      ++st.payload_databases;
+      for (std::size_t c = 0; c < kProtoClasses; ++c) {
+        const std::string base = std::string("payload/") + kNames[c];
+        if (name == base) set->payload_dbs_[c].any_port = id;
+        if (c < 2 && name.starts_with(base + "/ports:")) {
+          auto& ports = by_port[c];
+          if (ports.empty()) ports.resize(65536);
+          // The name lists the group's ranges: "payload/tcp/ports:80-80:8080-8081".
+          std::string_view rest = name.substr(base.size() + 6);
+          while (!rest.empty()) {
+            rest.remove_prefix(1);  // ':'
+            const auto dash = rest.find('-');
+            const auto next = rest.find(':');
+            const unsigned lo = static_cast<unsigned>(std::stoul(std::string(rest.substr(0, dash))));
+            const unsigned hi = static_cast<unsigned>(
+                std::stoul(std::string(rest.substr(dash + 1, next == std::string_view::npos ? next : next - dash - 1))));
+            for (unsigned p = lo; p <= hi && p < 65536; ++p) ports[p].push_back(id);
+            rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next);
+          }
+        }
+      }
+    }
+    for (std::size_t c = 0; c < 2; ++c) {
+      if (by_port[c].empty()) continue;
+      PayloadDbs& dbs = set->payload_dbs_[c];
+      dbs.port_offsets.resize(65537);
+      for (std::size_t p = 0; p < 65536; ++p) {
+        dbs.port_offsets[p] = static_cast<std::uint32_t>(dbs.port_groups.size());
+        // At most 16 groups per port are scanned; more would need a bigger scan list.
+        const auto& g = by_port[c][p];
+        dbs.port_groups.insert(dbs.port_groups.end(), g.begin(),
+                               g.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(g.size(), 16)));
+      }
+      dbs.port_offsets[65536] = static_cast<std::uint32_t>(dbs.port_groups.size());
+    }
+  }
   st.prefilter_time = Clock::now() - compiled_at;
   st.prefilter = set->prefilter_->stats();
 
@@ -465,7 +648,13 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
     std::vector<std::vector<std::uint32_t>> by_port;
     for (std::uint32_t i = 0; i < set->sigs_.size(); ++i) {
       const Signature& s = set->sigs_[i];
-      if (!(s.proto_mask & (1u << c)) || s.has_fast_pattern) continue;
+      if (!(s.proto_mask & (1u << c)) || s.has_fast_pattern || s.waits_for_app_layer) continue;
+      // An application-protocol rule without a pattern cannot match before app-layer detection
+      // names the flow's protocol (issue 4); checking it on every packet would only cost time.
+      if (!s.app_proto.empty()) {
+        if (c == 0 || !(s.proto_mask & 1u)) ++st.app_layer_waiting;
+        continue;
+      }
       if (s.kind == SigKind::iponly) {
         g.iponly.push_back(i);
         continue;

@@ -64,6 +64,9 @@ struct RuleSetStats {
   std::size_t skipped = 0;
   std::map<std::string, std::size_t> skipped_by_reason;
   std::size_t iponly = 0, pattern = 0, no_pattern = 0;  // how loaded rules are reached
+  std::size_t app_layer_waiting = 0;  // app-protocol rules on the payload: wait for app-layer
+  std::size_t fast_patterns_replaced = 0;  // one-byte-value patterns swapped or dropped
+  std::size_t payload_databases = 0;       // transport and port-group payload databases
   std::chrono::nanoseconds parse_time{0}, compile_time{0}, prefilter_time{0}, total_time{0};
   PrefilterStats prefilter;
 };
@@ -83,8 +86,13 @@ class RuleSet {
   const RuleSetStats& stats() const { return stats_; }
   const FlowVarLayout& flow_vars() const { return layout_; }
   const Prefilter* prefilter() const { return prefilter_.get(); }
-  // Prefilter buffer of the packet payload / stream, if any rule has a pattern there.
-  std::optional<PrefilterBufferId> payload_buffer() const { return payload_buffer_; }
+  // The payload / stream prefilter databases a packet of transport `c` is scanned with: the
+  // transport's any-port database (which also holds the rules of several transports) and the port
+  // groups of its two ports (rules with at most 64 ports, grouped by identical port sets, as
+  // Suricata's port-grouped rule heads). Writes at most kMaxPayloadScans ids; returns the count.
+  static constexpr std::size_t kMaxPayloadScans = 1 + 2 * 16;
+  std::size_t payload_scans(ProtoClass c, std::uint16_t sport, std::uint16_t dport,
+                            std::span<PrefilterBufferId, kMaxPayloadScans> out) const;
   // Rules reached without a pattern, by transport.
   std::span<const std::uint32_t> iponly_rules(ProtoClass c) const {
     return groups_[static_cast<std::size_t>(c)].iponly;
@@ -99,6 +107,11 @@ class RuleSet {
   std::span<const std::uint32_t> iponly_any_address() const { return iponly_any_address_; }
   const AddressIndex& iponly_by_src() const { return iponly_by_src_; }
   const AddressIndex& iponly_by_dst() const { return iponly_by_dst_; }
+  // The rule of a prefilter candidate: candidates below signatures().size() are rules; a rule in
+  // several transport databases has further entries past them.
+  std::uint32_t entry_rule(std::uint32_t entry) const {
+    return entry < sigs_.size() ? entry : entry_rule_[entry - sigs_.size()];
+  }
   // A hash of every loaded rule's text (sid, rev and options), for the heartbeat.
   const std::string& fingerprint() const { return fingerprint_; }
 
@@ -116,7 +129,13 @@ class RuleSet {
   AddressIndex iponly_by_src_, iponly_by_dst_;
   FlowVarLayout layout_;
   std::shared_ptr<const Prefilter> prefilter_;
-  std::optional<PrefilterBufferId> payload_buffer_;
+  struct PayloadDbs {
+    std::optional<PrefilterBufferId> any_port;
+    std::vector<std::uint32_t> port_offsets;  // 65537 (CSR) or empty: port -> groups
+    std::vector<PrefilterBufferId> port_groups;
+  };
+  std::array<PayloadDbs, kProtoClasses> payload_dbs_{};
+  std::vector<std::uint32_t> entry_rule_;  // prefilter entries past the rules: their rule
   RuleSetStats stats_;
   std::string fingerprint_;
 };

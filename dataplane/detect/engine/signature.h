@@ -71,6 +71,7 @@ struct Signature {
   SigKind kind = SigKind::packet;
   bool flow_scope = false;  // IP-only or protocol/port-only: pass / drop apply to the flow
   bool has_fast_pattern = false;
+  bool waits_for_app_layer = false;  // an app-protocol rule on the payload: not reachable yet
 };
 
 }  // namespace vigil::detect
