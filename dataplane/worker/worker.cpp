@@ -159,9 +159,16 @@ void Worker::on_stream_data(StreamDirState&, std::span<const std::uint8_t> data,
 
 void Worker::on_flow_end(Flow& flow, FlowEndReason reason) {
   if (flow.key.ip_proto == ipproto::tcp) {
-    for (auto& dir : flow.stream) {
-      stream_.on_close(dir, *this);
-      stream_.release(dir);
+    for (std::size_t d = 0; d < 2; ++d) {
+      // Bytes still buffered (behind a hole) are delivered now; detection inspects them as the
+      // stream's end, so data sent around a gap is not missed.
+      if (detect_) detect_->begin_packet();
+      stream_flow_ = &flow;
+      stream_dir_ = static_cast<FlowDirection>(d);
+      stream_.on_close(flow.stream[d], *this);
+      stream_flow_ = nullptr;
+      if (detect_) detect_->inspect_stream_end(flow, static_cast<FlowDirection>(d), now_ns_);
+      stream_.release(flow.stream[d]);
     }
   }
   if (detect_) detect_->on_flow_end(flow);

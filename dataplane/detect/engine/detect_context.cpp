@@ -131,7 +131,7 @@ void DetectContext::collect_candidates(const DetectPacket& p, ProtoClass cls,
   const DecodedPacket& dp = *p.dp;
   const RuleSet& rs = *rules_;
   // IP-only rules: once per flow direction (every packet when there is no flow).
-  if (p.flow == nullptr || p.flow->pkts[dir_index(p.dir)] == 1) {
+  if (!p.stream_end && (p.flow == nullptr || p.flow->pkts[dir_index(p.dir)] == 1)) {
     for (std::uint32_t i : rs.iponly_any_address()) candidates_.add(i);
     for (std::uint32_t i : rs.iponly_by_src().lookup(dp.family, dp.src)) candidates_.add(i);
     for (std::uint32_t i : rs.iponly_by_dst().lookup(dp.family, dp.dst)) candidates_.add(i);
@@ -393,6 +393,10 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
   const auto sigs = rules_->signatures();
   for (std::uint32_t idx : order_) {
     const Signature& s = sigs[idx];
+    if (p.stream_end && (!s.has_payload || s.payload.dsize || s.header.any() ||
+                         (s.flow.flags & flowcond::no_stream))) {
+      continue;  // not about the stream: there is no packet here
+    }
     counters_.add(DetectCounter::candidates);
     if (!header_matches(s, p, cls, established)) continue;
     if (!flowvars_match(s, flow)) continue;
@@ -518,10 +522,34 @@ void DetectContext::emit(const DetectPacket& p, const Signature& s, bool stream,
   }
 }
 
+void DetectContext::inspect_stream_end(Flow& flow, FlowDirection dir, std::uint64_t ts_ns) {
+  if (stream_len_ == 0 || stream_flow_ != &flow || stream_dir_ != dir) {
+    stream_len_ = 0;
+    stream_flow_ = nullptr;
+    return;
+  }
+  // A packet-less view of the direction: its addresses and ports, no payload.
+  DecodedPacket pseudo;
+  pseudo.family = flow.key.family;
+  pseudo.ip_proto = flow.key.ip_proto;
+  pseudo.vlan = flow.key.vlan;
+  const bool to_server = dir == FlowDirection::to_server;
+  pseudo.src = to_server ? flow.client_addr() : flow.server_addr();
+  pseudo.dst = to_server ? flow.server_addr() : flow.client_addr();
+  pseudo.sport = to_server ? flow.client_port() : flow.server_port();
+  pseudo.dport = to_server ? flow.server_port() : flow.client_port();
+  DetectPacket p;
+  p.dp = &pseudo;
+  p.flow = &flow;
+  p.dir = dir;
+  p.ts_ns = ts_ns;
+  p.stream_end = true;
+  counters_.add(DetectCounter::stream_end_inspections);
+  inspect(p);
+}
+
 void DetectContext::on_flow_end(Flow& flow) {
   if (stream_flow_ == &flow) {
-    // Bytes delivered while the flow closes (after a hole) have no packet to be inspected with.
-    counters_.add(DetectCounter::stream_bytes_unchecked, stream_len_);
     stream_len_ = 0;
     stream_flow_ = nullptr;
   }

@@ -51,6 +51,7 @@ struct DetectConfig {
   X(alerts_over_max, "detect.alerts_over_max") /* past packet-alert-max, not logged */   \
   X(alerts_dropped, "detect.alerts_dropped")   /* lost: the alert queue was full */      \
   X(stream_windows, "detect.stream_windows")   /* stream windows inspected */            \
+  X(stream_end_inspections, "detect.stream_end_inspections") /* flow-end stream bytes */ \
   X(stream_bytes_unchecked, "detect.stream_bytes_unchecked") /* window overflow */       \
   X(flow_vars_exhausted, "detect.flow_vars_exhausted") /* no slot: flowbits lost */      \
   X(pass_flows, "detect.flows_passed")                                                   \
@@ -78,6 +79,7 @@ struct DetectPacket {
   std::uint64_t pcap_cnt = 0;
   bool l4_invalid = false;  // the transport header could not be decoded: only `ip` rules apply
   PacketSource source = PacketSource::wire;
+  bool stream_end = false;  // a flow's last stream bytes, with no packet: stream rules only
 };
 
 class DetectContext {
@@ -99,7 +101,10 @@ class DetectContext {
   void on_stream_data(Flow& flow, FlowDirection dir, std::span<const std::uint8_t> data);
   // Runs the rules over one packet (after flow tracking and stream delivery).
   Verdict inspect(const DetectPacket& p);
-  // The flow is ending: inspect stream bytes delivered at its end, release its variables.
+  // The flow is ending and the reassembler delivered its remaining bytes of `dir` (after a hole):
+  // inspects them with the rules that look at the stream, as Suricata's flow-end pseudo packets.
+  void inspect_stream_end(Flow& flow, FlowDirection dir, std::uint64_t ts_ns);
+  // The flow is ending: release its variables.
   void on_flow_end(Flow& flow);
 
   AlertQueue& alerts() { return alerts_; }
