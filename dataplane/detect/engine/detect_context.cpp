@@ -163,20 +163,27 @@ bool DetectContext::header_matches(const Signature& s, const DetectPacket& p, Pr
                                    bool established) const {
   const DecodedPacket& dp = *p.dp;
   if (!(s.proto_mask & class_bit(cls))) return false;
+  if (s.family_only != IpFamily::none && dp.family != s.family_only) return false;
   if (p.l4_invalid && (!s.proto_any || !s.sport_any || !s.dport_any)) return false;
   if (s.exact_proto && dp.ip_proto != *s.exact_proto) return false;
   // Application-layer protocols are not detected yet: such rules wait for the app-layer parsers.
   if (!s.app_proto.empty()) return false;
   const bool ports = has_ports(dp.ip_proto);
   if ((!s.sport_any || !s.dport_any) && !ports) return false;
+  std::uint16_t sport = dp.sport, dport = dp.dport;
+  if (dp.ip_proto == 132 && dp.l4.size() >= 4) {
+    // The decoder has no SCTP layer: its ports are the common header's first four bytes.
+    sport = static_cast<std::uint16_t>((dp.l4[0] << 8) | dp.l4[1]);
+    dport = static_cast<std::uint16_t>((dp.l4[2] << 8) | dp.l4[3]);
+  }
   auto side = [&](const IpAddress& src, const IpAddress& dst, std::uint16_t sp,
-                  std::uint16_t dport) {
+                  std::uint16_t dp_) {
     return (s.src_any || matches(s.src, dp.family, src)) &&
            (s.dst_any || matches(s.dst, dp.family, dst)) &&
-           (s.sport_any || matches(s.sport, sp)) && (s.dport_any || matches(s.dport, dport));
+           (s.sport_any || matches(s.sport, sp)) && (s.dport_any || matches(s.dport, dp_));
   };
-  if (!side(dp.src, dp.dst, dp.sport, dp.dport) &&
-      !(s.bidirectional && side(dp.dst, dp.src, dp.dport, dp.sport))) {
+  if (!side(dp.src, dp.dst, sport, dport) &&
+      !(s.bidirectional && side(dp.dst, dp.src, dport, sport))) {
     return false;
   }
   const std::uint16_t f = s.flow.flags;
@@ -186,6 +193,8 @@ bool DetectContext::header_matches(const Signature& s, const DetectPacket& p, Pr
         (f & flowcond::to_server) ? FlowDirection::to_server : FlowDirection::to_client;
     if (p.dir != want) return false;
   }
+  if ((f & flowcond::only_frag) && p.source != PacketSource::defrag) return false;
+  if ((f & flowcond::no_frag) && p.source == PacketSource::defrag) return false;
   if ((f & flowcond::established) && !established) return false;
   if ((f & flowcond::not_established) && established) return false;
   if (s.header.any() && !header_match(s.header, dp)) return false;
@@ -217,6 +226,7 @@ bool DetectContext::flowvars_match(const Signature& s, const Flow* flow) {
     }
     if (!ok) return false;
   }
+  // A flowint variable's value; an unset one reads as 0 when used as an operand (Suricata).
   auto int_value = [&](std::uint16_t i, bool& set) -> std::uint32_t {
     set = false;
     if (vars == nullptr) return 0;
@@ -241,7 +251,6 @@ bool DetectContext::flowvars_match(const Signature& s, const Flow* flow) {
     if (c.value_is_var) {
       bool yset = false;
       y = int_value(c.value_var, yset);
-      if (!yset) return false;
     }
     bool ok = false;
     switch (c.op) {
@@ -283,9 +292,9 @@ void DetectContext::apply_flowvar_actions(const Signature& s, Flow* flow) {
     std::memcpy(&w, slot, 8);
     std::uint32_t y = a.value;
     if (a.value_is_var) {
+      // An unset variable as operand counts as 0 (Suricata).
       std::uint64_t o;
       std::memcpy(&o, vars + bit_words_ * 8 + std::size_t{a.value_var} * 8, 8);
-      if ((o >> 32) == 0) continue;  // an unset variable as operand: nothing to do (Suricata)
       y = static_cast<std::uint32_t>(o);
     }
     std::uint32_t x = static_cast<std::uint32_t>(w);
@@ -293,7 +302,10 @@ void DetectContext::apply_flowvar_actions(const Signature& s, Flow* flow) {
     switch (a.op) {
       case FlowintOp::set: x = y; break;
       case FlowintOp::add: x = set ? x + y : y; break;
-      case FlowintOp::sub: x = set ? x - y : 0; break;
+      case FlowintOp::sub:
+        if (!set) continue;  // only `=` and `+` create a variable
+        x -= y;
+        break;
       default: break;
     }
     w = (std::uint64_t{1} << 32) | x;
@@ -360,7 +372,7 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
       TailHeader h;
       std::memcpy(&h, rec, sizeof h);
       old_len = h.len;
-      at_start = h.delivered == 0;
+      at_start = h.delivered == h.len;  // the tail still holds every byte delivered so far
       std::memcpy(stream_buf_.get() + kStreamTail - old_len, rec + sizeof(TailHeader), old_len);
     }
     window.all = {stream_buf_.get() + kStreamTail - old_len, old_len + stream_len_};
@@ -404,7 +416,11 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
     if (how == 0) continue;
     counters_.add(DetectCounter::matches);
     apply_flowvar_actions(s, flow);
-    if (match_count_ < matches_.size()) matches_[match_count_++] = Match{idx, how == 2};
+    if (match_count_ < matches_.size()) {
+      matches_[match_count_++] = Match{idx, how == 2};
+    } else {
+      overflow_match(s, p);
+    }
   }
   if (w != nullptr) update_tail(*flow, p.dir, new_bytes);
   stream_len_ = 0;
@@ -412,9 +428,22 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
   return finalize(p);
 }
 
+// A match beyond the match array: it cannot be logged (counted as over max), but a drop or reject
+// still drops the packet inline. Its flow-level effects are not applied.
+void DetectContext::overflow_match(const Signature& s, const DetectPacket&) {
+  counters_.add(DetectCounter::alerts_over_max);
+  if (cfg_.inline_mode && s.action != RuleAction::alert && s.action != RuleAction::pass) {
+    overflow_drop_ = true;
+  }
+}
+
 Verdict DetectContext::finalize(const DetectPacket& p) {
   reject_len_ = 0;
-  if (match_count_ == 0) return Verdict::accept;
+  if (match_count_ == 0) {
+    const bool drop = overflow_drop_;
+    overflow_drop_ = false;
+    return drop ? Verdict::drop : Verdict::accept;
+  }
   Flow* flow = p.flow;
   const DecodedPacket& dp = *p.dp;
   const auto sigs = rules_->signatures();
@@ -473,11 +502,18 @@ Verdict DetectContext::finalize(const DetectPacket& p) {
       counters_.add(DetectCounter::alerts_over_max);
     }
   }
+  // Matches past the array (see overflow_match) were counted as over max; their drop stands.
+  if (overflow_drop_ && verdict == Verdict::accept) verdict = Verdict::drop;
+  overflow_drop_ = false;
   if (verdict == Verdict::drop) counters_.add(DetectCounter::dropped_packets);
   if (verdict == Verdict::reject) counters_.add(DetectCounter::rejected_packets);
   for (std::size_t i = 0; i < n_logged; ++i) {
     if (flow != nullptr) flow->flags |= flowflag::alerted;
-    emit(p, sigs[logged[i].sig], logged[i].stream, verdict != Verdict::accept);
+    // As Suricata's EVE: "blocked" for the alerts of the rules that dropped or rejected it.
+    const Signature& s = sigs[logged[i].sig];
+    const bool blocked = cfg_.inline_mode && s.action != RuleAction::alert &&
+                         s.action != RuleAction::pass && verdict != Verdict::accept;
+    emit(p, s, logged[i].stream, blocked);
   }
   match_count_ = 0;
   return verdict;

@@ -132,6 +132,7 @@ class DetectContext {
   void apply_flowvar_actions(const Signature& s, Flow* flow);
   Verdict finalize(const DetectPacket& p);
   void emit(const DetectPacket& p, const Signature& s, bool stream, bool blocked);
+  void overflow_match(const Signature& s, const DetectPacket& p);
 
   std::uint8_t* flow_vars(Flow& flow, bool create);
   void release_flow_vars(Flow& flow);
@@ -162,6 +163,7 @@ class DetectContext {
   std::size_t reject_len_ = 0;
   std::array<Match, kMaxAlertsPerPacket> matches_{};
   std::size_t match_count_ = 0;
+  bool overflow_drop_ = false;
   AlertQueue alerts_;
   DetectCounters counters_;
 };

@@ -76,9 +76,10 @@ bool parse_flowint(std::string_view value, FlowVarLayout& layout, FlowVarKeyword
 // `tag: session|host[, count, packets|bytes|seconds][, src|dst]`.
 struct TagSpec {
   enum class Kind : std::uint8_t { session, host } kind = Kind::session;
-  enum class Metric : std::uint8_t { packets, bytes, seconds } metric = Metric::seconds;
+  // Suricata's defaults: 256 packets, and for host tags the destination host.
+  enum class Metric : std::uint8_t { packets, bytes, seconds } metric = Metric::packets;
   std::uint32_t count = 256;
-  bool dst = false;  // host tags: the destination host (default source)
+  bool dst = true;  // host tags: the destination host, or the source with `src`
 };
 bool parse_tag(std::string_view value, TagSpec& out, std::string& error);
 

@@ -38,7 +38,8 @@ std::optional<NumCondition> parse_num_condition(std::string_view value, std::uin
                                                 std::string_view keyword, std::string& error);
 
 // `flags:[modifier]FLAGS[,IGNORE]`: F S R P A U C E (and legacy 1 2), 0 for none; modifiers
-// `+` (all of these and any others), `*` (any of these), `!` (none of these); no modifier means
+// `+` (all of these and any others), `*` (any of these), `!` (not all of these, as Suricata —
+// Snort 2 read it as none of these); no modifier means
 // exactly these (after removing the ignored ones).
 struct TcpFlagsCondition {
   enum class Mode : std::uint8_t { exact, all, any, none } mode = Mode::exact;

@@ -71,6 +71,8 @@ bool set_protocol(const ParsedRule& r, Signature& s) {
   if (p == "ip" || p == "ipv4" || p == "ipv6" || p == "pkthdr") {
     s.proto_any = true;
     s.proto_mask = 0x0f;
+    if (p == "ipv4") s.family_only = IpFamily::v4;
+    if (p == "ipv6") s.family_only = IpFamily::v6;
   } else if (p == "tcp" || p == "tcp-pkt" || p == "tcp-stream") {
     s.proto_mask = bit(ProtoClass::tcp);
     if (p == "tcp-pkt") s.flow.flags |= flowcond::no_stream;
@@ -467,8 +469,29 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
       out.errors.push_back({r.source, r.line, r.sid, "prefilter", *sel.problem});
       continue;
     }
+    // What identifies the rule's behaviour: ids, action, protocol, direction, the normalised
+    // address and port sets and every option as written.
     std::string id_text = std::to_string(r.gid) + ":" + std::to_string(r.sid) + ":" +
-                          std::to_string(r.rev) + ";";
+                          std::to_string(r.rev) + " " + std::string(rule_action_name(r.action)) +
+                          " " + r.protocol + (r.direction == RuleDirection::both ? " <>" : " ->");
+    auto add_addresses = [&](const AddressSet& a) {
+      for (const auto& iv : a.v4) id_text += " " + std::to_string(iv.first) + "-" + std::to_string(iv.last);
+      for (const auto& iv : a.v6) {
+        id_text += " " + std::to_string(iv.first.hi) + "." + std::to_string(iv.first.lo) + "-" +
+                   std::to_string(iv.last.hi) + "." + std::to_string(iv.last.lo);
+      }
+      id_text += " |";
+    };
+    auto add_ports = [&](const PortSet& ps) {
+      for (const auto& iv : ps.ranges) id_text += " " + std::to_string(iv.first) + "-" + std::to_string(iv.last);
+      id_text += " |";
+    };
+    add_addresses(r.src_addr);
+    add_ports(r.src_port);
+    add_addresses(r.dst_addr);
+    add_ports(r.dst_port);
+    for (const RuleOption& o : r.options) id_text += " " + o.keyword + ":" + o.raw + ";";
+    id_text += "\n";
     const std::uint64_t id = (std::uint64_t{r.gid} << 32) | r.sid;
     const auto it = by_id.find(id);
     if (it != by_id.end()) {
@@ -708,6 +731,16 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
     for (const RuleLoadError& e : out.errors) syntax += e.reason.starts_with("syntax.");
     return syntax;
   }();
+  // Errors in file order (the syntax layer reports a file's errors before compilation does).
+  {
+    std::unordered_map<std::string, std::size_t> file_index;
+    for (std::size_t i = 0; i < files.size(); ++i) file_index.emplace(files[i].source, i);
+    std::stable_sort(out.errors.begin(), out.errors.end(),
+                     [&](const RuleLoadError& a, const RuleLoadError& b) {
+                       const std::size_t fa = file_index[a.source], fb = file_index[b.source];
+                       return fa != fb ? fa < fb : a.line < b.line;
+                     });
+  }
   st.loaded = set->sigs_.size();
   st.skipped = out.errors.size();
   for (const RuleLoadError& e : out.errors) ++st.skipped_by_reason[e.reason];

@@ -112,7 +112,8 @@ class RuleSet {
   std::uint32_t entry_rule(std::uint32_t entry) const {
     return entry < sigs_.size() ? entry : entry_rule_[entry - sigs_.size()];
   }
-  // A hash of every loaded rule's text (sid, rev and options), for the heartbeat.
+  // SHA-256 over every loaded rule (ids, action, protocol, addresses, ports and options as
+  // written), in evaluation order: the ruleset hash the heartbeat reports.
   const std::string& fingerprint() const { return fingerprint_; }
 
  private:

@@ -51,6 +51,7 @@ struct Signature {
   // Header.
   std::uint8_t proto_mask = 0;  // bit per ProtoClass the rule applies to
   bool proto_any = false;       // `ip`: every IP packet
+  IpFamily family_only = IpFamily::none;  // `ipv4` / `ipv6`: one IP version only
   std::optional<std::uint8_t> exact_proto;  // `sctp`, `gre`, ... matched against ip_proto
   std::string app_proto;        // `http`, `dns`, ...: needs the flow's app-layer protocol
   AddressSet src, dst;

@@ -42,7 +42,7 @@ bool TcpFlagsCondition::matches(std::uint8_t packet_flags) const {
     case Mode::exact: return f == flags;
     case Mode::all: return (f & flags) == flags;
     case Mode::any: return flags == 0 ? f == 0 : (f & flags) != 0;
-    case Mode::none: return (f & flags) == 0;
+    case Mode::none: return (f & flags) != flags;  // Suricata: not all of these
   }
   return false;
 }
