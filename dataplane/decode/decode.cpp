@@ -37,26 +37,44 @@ DecodeStatus decode_packet(const PacketView& pkt, DecodedPacket& out, DecodeCoun
       return decode::decode_null(frame, ctx);
     case LinkType::loop:
       return decode::decode_loop(frame, ctx);
+    case LinkType::ppp:
+      return decode::decode_ppp(frame, ctx);
+    case LinkType::ppp_serial:
+      return decode::decode_ppp_serial(frame, ctx);
+    case LinkType::ppp_ether:
+      return decode::decode_pppoe_session(frame, ctx);
+    case LinkType::c_hdlc:
+      return decode::decode_chdlc(frame, ctx);
+    case LinkType::ppp_with_dir:
+      return decode::decode_ppp_with_dir(frame, ctx);
   }
   return decode::malformed(ctx, DecodeEvent::link_unsupported);
 }
 
 DecodeStatus decode_ip(std::span<const std::uint8_t> datagram, DecodedPacket& out,
                        DecodeCounters& counters) {
-  // Link-layer fields describe how the datagram arrived; a rebuilt datagram keeps them.
-  const auto vlan = out.vlan;
-  const auto vlan_count = out.vlan_count;
-  const auto ethertype = out.ethertype;
-  out = DecodedPacket{};
-  out.vlan = vlan;
-  out.vlan_count = vlan_count;
-  out.ethertype = ethertype;
+  // Link-layer and tunnel fields describe how the datagram arrived; a rebuilt datagram keeps them
+  // (a datagram rebuilt from tunnelled fragments is the tunnel's inner packet).
+  out = decode::keep_arrival(out);
   // A datagram handed over as a whole (rebuilt, or raw) is complete: no snap allowance.
   Context ctx{out, counters, 0};
   return decode::decode_ip_version(datagram, ctx);
 }
 
 namespace decode {
+
+DecodedPacket keep_arrival(const DecodedPacket& p) {
+  DecodedPacket fresh;
+  fresh.vlan = p.vlan;
+  fresh.vlan_count = p.vlan_count;
+  fresh.ethertype = p.ethertype;
+  fresh.tunnel_depth = p.tunnel_depth;
+  fresh.tunnel_family = p.tunnel_family;
+  fresh.tunnel_proto = p.tunnel_proto;
+  fresh.tunnel_src = p.tunnel_src;
+  fresh.tunnel_dst = p.tunnel_dst;
+  return fresh;
+}
 
 DecodeStatus decode_ip_version(Bytes datagram, Context& ctx) {
   if (datagram.empty()) return malformed(ctx, DecodeEvent::raw_invalid_ip_version);

@@ -26,6 +26,12 @@ namespace vigil {
   X(null_pkt_too_small, "null.pkt_too_small")                                \
   X(null_unsupported_type, "null.unsupported_type")          /* anomaly */   \
   X(raw_invalid_ip_version, "raw.invalid_ip_version")                        \
+  X(ppp_pkt_too_small, "ppp.pkt_too_small")                                  \
+  X(ppp_wrong_type, "ppp.wrong_type")                                        \
+  X(pppoe_pkt_too_small, "pppoe.pkt_too_small")                              \
+  X(pppoe_wrong_version, "pppoe.wrong_version")                              \
+  X(pppoe_wrong_code, "pppoe.wrong_code")                                    \
+  X(chdlc_pkt_too_small, "chdlc.pkt_too_small")                              \
   X(ipv4_pkt_too_small, "ipv4.pkt_too_small")                                \
   X(ipv4_hlen_too_small, "ipv4.hlen_too_small")                              \
   X(ipv4_iplen_smaller_than_hlen, "ipv4.iplen_smaller_than_hlen")            \
@@ -59,7 +65,22 @@ namespace vigil {
   X(icmpv4_pkt_too_small, "icmpv4.pkt_too_small")                            \
   X(icmpv4_unknown_type, "icmpv4.unknown_type")              /* anomaly */   \
   X(icmpv6_pkt_too_small, "icmpv6.pkt_too_small")                            \
-  X(icmpv6_unknown_type, "icmpv6.unknown_type")              /* anomaly */
+  X(icmpv6_unknown_type, "icmpv6.unknown_type")              /* anomaly */   \
+  X(tunnel_too_many_layers, "decoder.too_many_layers")                       \
+  X(gre_pkt_too_small, "gre.pkt_too_small")                                  \
+  X(gre_wrong_version, "gre.wrong_version")                                  \
+  X(gre_v0_recur, "gre.version0_recur")                                      \
+  X(gre_v0_flags, "gre.version0_flags")                                      \
+  X(gre_v0_hdr_too_big, "gre.version0_hdr_too_big")                          \
+  X(gre_v0_malformed_sre_hdr, "gre.version0_malformed_sre_hdr")              \
+  X(gre_v1_chksum, "gre.version1_chksum")                                    \
+  X(gre_v1_route, "gre.version1_route")                                      \
+  X(gre_v1_ssr, "gre.version1_ssr")                                          \
+  X(gre_v1_recur, "gre.version1_recur")                                      \
+  X(gre_v1_flags, "gre.version1_flags")                                      \
+  X(gre_v1_no_key, "gre.version1_no_key")                                    \
+  X(gre_v1_wrong_protocol, "gre.version1_wrong_protocol")                    \
+  X(gre_v1_hdr_too_big, "gre.version1_hdr_too_big")
 
 enum class DecodeEvent : std::uint16_t { VIGIL_DECODE_EVENTS(VIGIL_COUNTER_ENUM) count_ };
 

@@ -21,9 +21,9 @@ struct IpAddress {
 };
 
 namespace ipproto {
-inline constexpr std::uint8_t hopopts = 0, icmp = 1, tcp = 6, udp = 17, ipv6 = 41, routing = 43,
-                              fragment = 44, esp = 50, ah = 51, icmpv6 = 58, none = 59,
-                              dstopts = 60, mobility = 135;
+inline constexpr std::uint8_t hopopts = 0, icmp = 1, ipv4 = 4, tcp = 6, udp = 17, ipv6 = 41,
+                              routing = 43, fragment = 44, gre = 47, esp = 50, ah = 51, icmpv6 = 58,
+                              none = 59, dstopts = 60, mobility = 135;
 }
 
 namespace tcpflag {
@@ -56,7 +56,16 @@ struct DecodedPacket {
   // Link layer
   std::array<std::uint16_t, 2> vlan{};     // VLAN ids, outermost first
   std::uint8_t vlan_count = 0;
-  std::uint16_t ethertype = 0;             // of the network layer (after VLAN tags)
+  std::uint16_t ethertype = 0;             // of the outermost network layer (after VLAN tags;
+                                           // 0x0800 / 0x86dd for links without ethertypes)
+
+  // Tunnels (docs/decoder.md). The network and transport fields below describe the innermost IP
+  // packet; these say how it was carried. Kept by decode_ip(), like the link fields, so a datagram
+  // rebuilt from tunnelled fragments stays tunnelled.
+  std::uint8_t tunnel_depth = 0;           // IP-level tunnels decapsulated (IP-in-IP, GRE, VXLAN)
+  IpFamily tunnel_family = IpFamily::none; // outermost IP header of the outermost tunnel
+  std::uint8_t tunnel_proto = 0;           // its protocol: 4 or 41 (IP-in-IP), 47 (GRE), 17 (VXLAN)
+  IpAddress tunnel_src{}, tunnel_dst{};
 
   // Network layer
   IpFamily family = IpFamily::none;

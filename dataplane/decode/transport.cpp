@@ -1,5 +1,6 @@
-// Transport dispatch: one table slot per IP protocol number. Protocols without a decoder (ESP,
-// GRE, tunnelled IP, SCTP, ...) end the chain with the IP payload as the packet payload.
+// Transport dispatch: one table slot per IP protocol number, tunnels included (IP-in-IP, GRE).
+// Protocols without a decoder (ESP, SCTP, ...) end the chain with the IP payload as the packet
+// payload.
 #include "dataplane/decode/layers.h"
 
 #include <array>
@@ -15,6 +16,9 @@ constexpr std::array<TransportDecoder, 256> kTransportDecoders = [] {
   t[ipproto::udp] = decode_udp;
   t[ipproto::icmp] = decode_icmpv4;
   t[ipproto::icmpv6] = decode_icmpv6;
+  t[ipproto::ipv4] = decode_ipip4;
+  t[ipproto::ipv6] = decode_ipip6;
+  t[ipproto::gre] = decode_gre;
   return t;
 }();
 }  // namespace

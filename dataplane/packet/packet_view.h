@@ -12,9 +12,14 @@ namespace vigil {
 enum class LinkType : std::uint16_t {
   null_loopback = 0,  // BSD loopback: 4-byte address family in host byte order of the capturer
   ethernet = 1,
+  ppp = 9,            // PPP (RFC 1661), with or without HDLC-like address and control bytes
+  ppp_serial = 50,    // PPP in HDLC-like framing, or Cisco HDLC
+  ppp_ether = 51,     // PPPoE session header, then PPP
   raw = 101,          // LINKTYPE_RAW: IPv4 or IPv6, told apart by the version nibble
+  c_hdlc = 104,       // Cisco HDLC: address, control, ethertype
   loop = 108,         // OpenBSD loopback: 4-byte address family in network byte order
   linux_sll = 113,
+  ppp_with_dir = 204, // a direction byte, then PPP
   ipv4 = 228,
   ipv6 = 229,
   linux_sll2 = 276,

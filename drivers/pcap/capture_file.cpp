@@ -15,11 +15,16 @@ namespace {
 // DLT_RAW, found in files written there), 101 is LINKTYPE_RAW should a libpcap not map it.
 constexpr int kDltNull = 0;
 constexpr int kDltEthernet = 1;
+constexpr int kDltPpp = 9;
 constexpr int kDltRawLinux = 12;
 constexpr int kDltRawOpenBsd = 14;
+constexpr int kDltPppSerial = 50;
+constexpr int kDltPppEther = 51;
 constexpr int kDltRaw = 101;
+constexpr int kDltCiscoHdlc = 104;
 constexpr int kDltLoop = 108;
 constexpr int kDltLinuxSll = 113;
+constexpr int kDltPppWithDir = 204;
 constexpr int kDltIpv4 = 228;
 constexpr int kDltIpv6 = 229;
 constexpr int kDltLinuxSll2 = 276;
@@ -65,6 +70,11 @@ std::optional<LinkType> link_type_from_dlt(int dlt) {
   switch (dlt) {
     case kDltNull: return LinkType::null_loopback;
     case kDltEthernet: return LinkType::ethernet;
+    case kDltPpp: return LinkType::ppp;
+    case kDltPppSerial: return LinkType::ppp_serial;
+    case kDltPppEther: return LinkType::ppp_ether;
+    case kDltCiscoHdlc: return LinkType::c_hdlc;
+    case kDltPppWithDir: return LinkType::ppp_with_dir;
     case kDltRawLinux:
     case kDltRawOpenBsd:
     case kDltRaw: return LinkType::raw;
@@ -144,7 +154,7 @@ bool open_capture_file(const std::string& path, CaptureFile& out, std::string& e
     err = prefixed(path, "unsupported link type " + std::to_string(dlt) +
                              (name != nullptr ? std::string(" (") + name + ")" : std::string()) +
                              "; supported: EN10MB, NULL, LOOP, RAW, IPV4, IPV6, LINUX_SLL, "
-                             "LINUX_SLL2");
+                             "LINUX_SLL2, PPP, PPP_SERIAL, PPP_ETHER, C_HDLC, PPP_WITH_DIR");
     return false;
   }
 

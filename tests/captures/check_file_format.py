@@ -22,6 +22,9 @@ EXPECTED = {
     "link-ipv6.pcap": (229, False),
     "link-sll.pcap": (113, False),
     "link-sll2.pcap": (276, True),
+    "link-ppp.pcap": (9, False),
+    "link-chdlc.pcap": (104, False),
+    "tunnels.pcap": (1, False),
 }
 
 

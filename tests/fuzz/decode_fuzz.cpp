@@ -18,7 +18,9 @@ using vigil::LinkType;
 constexpr LinkType kLinks[] = {
     LinkType::ethernet,   LinkType::raw,        LinkType::ipv4,
     LinkType::ipv6,       LinkType::linux_sll,  LinkType::linux_sll2,
-    LinkType::null_loopback, LinkType::loop, static_cast<LinkType>(147),
+    LinkType::null_loopback, LinkType::loop, LinkType::ppp,
+    LinkType::ppp_serial, LinkType::ppp_ether, LinkType::c_hdlc,
+    LinkType::ppp_with_dir, static_cast<LinkType>(147),
 };
 
 void require(bool ok) {

@@ -61,6 +61,34 @@ HTTP = b"GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n"
 DNS = bytes.fromhex("abcd01000001000000000000076578616d706c6503636f6d0000010001")
 PAD = bytes([1, 4, 0, 0, 0, 0])
 
+def gre(flags, proto, payload, fields=()):
+    return struct.pack("!HH", flags, proto) + b"".join(struct.pack("!I", f) for f in fields) + payload
+
+
+def ppp(proto, payload, hdlc=True):
+    return (b"\xff\x03" if hdlc else b"") + (bytes([proto]) if proto & 1 and proto < 0x100 and not hdlc
+                                              else struct.pack("!H", proto)) + payload
+
+
+def pppoe(frame):
+    return struct.pack("!BBHH", 0x11, 0, 0x42, len(frame)) + frame
+
+
+def vxlan(vni, frame):
+    return struct.pack("!B3xI", 0x08, vni << 8) + frame
+
+
+TCP_HELLO = tcp(40000, 80, 0x18, b"hello")
+PPTP_FRAME = ppp(0x21, ipv4(6, TCP_HELLO), hdlc=False)  # compressed protocol field
+SRES = struct.pack("!HBB", 0x0800, 0, 4) + bytes([10, 0, 0, 9]) + bytes(4)
+
+
+def nested_ipip(levels, inner):
+    for _ in range(levels):
+        inner = ipv4(4, inner)
+    return inner
+
+
 SEEDS = {
     "eth_ipv4_tcp_syn": (ETHERNET, eth(0x0800, ipv4(6, tcp(40000, 80, 0x02, options=SYN_OPTS)))),
     "eth_vlan_ipv4_udp_dns": (ETHERNET, eth(0x0800, ipv4(17, udp(5353, 53, DNS)),
@@ -86,6 +114,27 @@ SEEDS = {
     "loop_ipv4_udp": (LOOP, struct.pack("!I", 2) + ipv4(17, udp(123, 123, bytes(48)))),
     "eth_ipv4_udp_snapped": (ETHERNET | SNAPPED,
                              eth(0x0800, ipv4(17, udp(1, 2, bytes(200))))[:96]),
+    # Tunnels and PPP (reached through the link types the target selects).
+    "eth_ipip_ipv4_tcp": (ETHERNET, eth(0x0800, ipv4(4, ipv4(6, TCP_HELLO)))),
+    "ipv6_6in6_udp_dns": (LT_IPV6, ipv6(41, ipv6(17, udp(5353, 53, DNS)))),
+    "raw_ipv6_4in6_tcp": (RAW, ipv6(4, ipv4(6, TCP_HELLO))),
+    "eth_gre_key_seq_ipv6_udp": (ETHERNET, eth(0x0800, ipv4(47, gre(0x3000, 0x86dd, ipv6(
+        17, udp(1, 53, DNS)), (0xbeef, 1))))),
+    "eth_gre_bridged_vlan_ipv4_tcp": (ETHERNET, eth(0x0800, ipv4(47, gre(0, 0x6558, eth(
+        0x0800, ipv4(6, TCP_HELLO), [(0x8100, 7)]))))),
+    "eth_gre_ppp_ipv4_first_fragment": (ETHERNET, eth(0x0800, ipv4(47, gre(0, 0x880b, ppp(
+        0x0021, ipv4(17, udp(11111, 9999, b"A" * 56), flags_offset=0x2000)))))),
+    "ipv4_gre_routing_ipv4_icmp": (LT_IPV4, ipv4(47, gre(0x4000, 0x0800, SRES + ipv4(
+        1, icmp(8, 0, 1, 1, b"ping")), (0,)))),
+    "raw_pptp_ack_ppp_ipv4_tcp": (RAW, ipv4(47, gre(0x3081, 0x880b, PPTP_FRAME,
+                                                    (len(PPTP_FRAME) << 16 | 0x4001, 7, 6)))),
+    "raw_pptp_lcp_echo": (RAW, ipv4(47, gre(0x3001, 0x880b, ppp(0xc021, bytes([9, 1, 0, 8, 0, 0, 0, 0])),
+                                            (12 << 16 | 0x4001, 8)))),
+    "eth_vxlan_eth_ipv4_icmp": (ETHERNET, eth(0x0800, ipv4(17, udp(49732, 4789, vxlan(
+        5001, eth(0x0800, ipv4(1, icmp(8, 0, 7, 1, b"abcdefgh")))))))),
+    "eth_pppoe_ppp_ipv6_tcp": (ETHERNET, eth(0x8864, pppoe(ppp(0x0057, ipv6(6, TCP_HELLO),
+                                                               hdlc=False)))),
+    "ipv4_ipip_nested_4": (LT_IPV4, nested_ipip(4, ipv4(17, udp(1, 2, b"deep")))),
 }
 
 

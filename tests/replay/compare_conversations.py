@@ -24,14 +24,17 @@ exactly when building Vigil's expected numbers from the extraction:
     frame's length only, and puts the other fragments in no TCP/UDP conversation. Vigil counts the
     rebuilt datagram once, with the sum of its fragments' wire lengths (the frames tshark lists in
     ip.fragment / ipv6.fragment). Fragments tshark never reassembles are expected in no flow.
-  * Tunnels (GRE, IP-in-IP, 6in4, UDP encapsulations such as GTP, Teredo, VXLAN): tshark counts the
-    inner conversations too; Vigil decodes the outer IP header only, so a tunnelled frame is
-    expected in the outer flow (the GRE or IP-in-IP flow between the tunnel ends, or the outer UDP
-    flow) and nowhere else.
+  * Tunnels: tshark counts the inner conversations and the outer UDP ones (VXLAN, GTP, Teredo).
+    Vigil decapsulates IP-in-IP (4, 41), GRE carrying IP, Ethernet (at most two VLAN tags) or PPP,
+    and VXLAN to UDP port 4789, at most four nested, and counts the frame in the innermost IP
+    packet's flow only; a tunnel whose payload is not IP (bridged ARP, PPP control, a PPTP
+    acknowledgment) leaves the frame in the flow of the IP header that carries it, as do the UDP
+    encapsulations Vigil does not open (GTP, Teredo, AYIYA, ...). A fifth nested tunnel is
+    malformed (decoder.too_many_layers).
   * ICMP errors quoting a packet: tshark does not count the quoted TCP/UDP header. Vigil counts the
     error either in an ICMP flow between the error's own addresses or in the flow of the quoted
     packet; --icmp-errors names the policy (auto: whichever of the two matches exactly, reported).
-  * Link layers Vigil does not decode (MPLS, PPPoE, LLC, more than two VLAN tags, ...): no flow.
+  * Link layers Vigil does not decode (MPLS, LLC, more than two VLAN tags, ...): no flow.
   * IP length field 0, as captures taken with segmentation offload (TSO/GSO) record large
     segments: tshark presumes offload and takes the length from the frame; Vigil's decoder rejects
     the header (ipv4.iplen_smaller_than_hlen, or an empty IPv6 payload) and the frame is in no
@@ -84,8 +87,16 @@ SEP = "\x1f"  # aggregator between occurrences of a field
 EXPERT_ERROR = 0x800000
 
 # Link-layer tokens of frame.protocols that Vigil's decoder handles before the IP header.
-VIGIL_LINK_TOKENS = {"eth", "ethertype", "vlan", "ieee8021ad", "sll", "null", "raw"}
+VIGIL_LINK_TOKENS = {"eth", "ethertype", "vlan", "ieee8021ad", "sll", "null", "raw", "ppp",
+                     "pppoes", "chdlc"}
 VIGIL_MAX_VLANS = 2
+# Tunnels Vigil decapsulates (docs/decoder.md): IP-in-IP, GRE carrying IP, Ethernet or PPP, VXLAN
+# to UDP port 4789; at most this many nested.
+VIGIL_MAX_TUNNELS = 4
+VXLAN_PORT = 4789
+# Tokens between a tunnel header and the inner IP header that Vigil walks (an Ethernet frame with
+# at most two VLAN tags, PPPoE, PPP).
+TUNNEL_LINK_TOKENS = {"eth", "ethertype", "vlan", "ieee8021ad", "pppoes", "ppp"}
 IPV6_EXTENSION_TOKENS = {"ipv6.hopopts", "ipv6.routing", "ipv6.fraghdr", "ipv6.dstopts", "ah"}
 IPV6_EXTENSION_NUMBERS = {0, 43, 44, 51, 60}
 # tshark protocol tokens directly above IP, and their IP protocol numbers.
@@ -358,6 +369,30 @@ def frame_layers(fr):
     return layers
 
 
+def tunnel_inner_ip(layers, j, number):
+    """The index of the inner IP layer when the layer at j (protocol `number` above an IP header)
+    is a tunnel Vigil decapsulates down to an IP packet; None otherwise (the outer packet stands)."""
+    if j >= len(layers):
+        return None
+    if number in (4, 41):
+        return j if layers[j].token in ("ip", "ipv6") else None
+    if number == 47 and layers[j].token == "gre":
+        k = j + 1
+    elif (number == 17 and layers[j].token == "udp" and layers[j].ports
+          and layers[j].ports[1] == VXLAN_PORT and j + 2 < len(layers)
+          and layers[j + 1].token == "vxlan" and layers[j + 2].token == "eth"):
+        k = j + 2
+    else:
+        return None
+    tags = 0
+    while k < len(layers) and layers[k].token in TUNNEL_LINK_TOKENS:
+        tags += layers[k].token in ("vlan", "ieee8021ad")
+        k += 1
+    if k < len(layers) and layers[k].token in ("ip", "ipv6") and tags <= VIGIL_MAX_VLANS:
+        return k
+    return None
+
+
 def upper_protocol(layers, i):
     """The layer above IP layer i (skipping IPv6 extension headers) and its protocol number."""
     ip = layers[i]
@@ -447,21 +482,45 @@ def expect_vigil(frames, zero_length):
         if any(t not in VIGIL_LINK_TOKENS for t in link) or link.count("vlan") > VIGIL_MAX_VLANS:
             exp.skipped_link += 1
             continue
-        ip = layers[first_ip]
-        if ip.src is None or fr.number in zero_length:
-            exp.absent_malformed += 1  # an IP header tshark rejects is malformed for Vigil too
+        if fr.number in zero_length:
+            exp.absent_malformed += 1
             continue
-        j, number, fragment = upper_protocol(layers, first_ip)
+        # Down the tunnels Vigil opens to the innermost IP packet: its flow is the packet's.
+        ip_index = first_ip
         nbytes = fr.wire_len
         note = None
-        if fragment:
-            listed = fr.field("ip.fragment" if ip.token == "ip" else "ipv6.fragment")
-            if not listed:
-                continue  # a fragment not completing a datagram: counted with the datagram, if any
-            nbytes = 0
-            for n in listed:
-                nbytes += by_number[int(n)].wire_len
-            note = "reassembled datagram"
+        depth = 0
+        outcome = None  # "malformed", "incomplete fragment", or None for a packet to count
+        while True:
+            ip = layers[ip_index]
+            if ip.src is None:
+                outcome = "malformed"  # an IP header tshark rejects is malformed for Vigil too
+                break
+            j, number, fragment = upper_protocol(layers, ip_index)
+            if fragment:
+                listed = fr.field("ip.fragment" if ip.token == "ip" else "ipv6.fragment")
+                if not listed:
+                    outcome = "incomplete fragment"
+                    break
+                nbytes = 0
+                for n in listed:
+                    nbytes += by_number[int(n)].wire_len
+                note = "reassembled datagram"
+            inner = tunnel_inner_ip(layers, j, number)
+            if inner is None:
+                break
+            if depth == VIGIL_MAX_TUNNELS:
+                outcome = "malformed"  # decoder.too_many_layers
+                break
+            depth += 1
+            ip_index = inner
+        if outcome == "malformed":
+            exp.absent_malformed += 1
+            continue
+        if outcome == "incomplete fragment":
+            continue  # a fragment not completing a datagram: counted with the datagram, if any
+        if depth:
+            note = note or "tunnelled"
         if number is None:
             raise ToolError(f"frame {fr.number}: cannot tell the protocol above {ip.token}")
         upper = layers[j] if j < len(layers) else None

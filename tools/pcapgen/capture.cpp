@@ -12,6 +12,8 @@ namespace vigil::pcapgen {
 namespace {
 
 constexpr std::uint16_t kEthertypeIpv4 = 0x0800, kEthertypeIpv6 = 0x86dd;
+constexpr std::uint16_t kPppIpv4 = 0x0021, kPppIpv6 = 0x0057;
+constexpr std::uint16_t kPppoeSession = 0x0042;  // any session id the discovery stage gave
 constexpr std::size_t kEthernetMinFrame = 60;  // 64 on the wire minus the FCS, which captures omit
 
 // BSD address families as loopback captures record them. IPv6 differs per BSD; 30 is macOS
@@ -36,6 +38,10 @@ void pad_ethernet(Bytes& b) {
 
 void add_ip_packet(Capture& cap, std::uint64_t ts_ns, const LinkHop& hop,
                    std::span<const std::uint8_t> datagram) {
+  if (cap.tunnel) {
+    add_tunnelled_packet(cap, ts_ns, hop, datagram);
+    return;
+  }
   const bool v6 = (datagram[0] >> 4) == 6;
   const std::uint16_t ethertype = v6 ? kEthertypeIpv6 : kEthertypeIpv4;
   Bytes b;
@@ -74,6 +80,31 @@ void add_ip_packet(Capture& cap, std::uint64_t ts_ns, const LinkHop& hop,
       put_bytes(b, hop.src);
       put_zeros(b, 2);
       break;
+    case LinkType::ppp:
+    case LinkType::ppp_serial:
+      // HDLC-like framing (RFC 1662) as pppd and most routers record it.
+      put_u8(b, 0xff);
+      put_u8(b, 0x03);
+      put_be16(b, v6 ? kPppIpv6 : kPppIpv4);
+      break;
+    case LinkType::ppp_with_dir:
+      put_u8(b, hop.outgoing ? 1 : 0);
+      put_u8(b, 0xff);
+      put_u8(b, 0x03);
+      put_be16(b, v6 ? kPppIpv6 : kPppIpv4);
+      break;
+    case LinkType::ppp_ether:
+      put_u8(b, 0x11);  // version 1, type 1
+      put_u8(b, 0);     // session data
+      put_be16(b, kPppoeSession);
+      put_be16(b, static_cast<std::uint16_t>(datagram.size() + 2));
+      put_be16(b, v6 ? kPppIpv6 : kPppIpv4);
+      break;
+    case LinkType::c_hdlc:
+      put_u8(b, 0x0f);  // unicast
+      put_u8(b, 0);
+      put_be16(b, ethertype);
+      break;
   }
   put_bytes(b, datagram);
   if (cap.link == LinkType::ethernet) pad_ethernet(b);
@@ -105,6 +136,11 @@ int dlt_of(LinkType link) {
     case LinkType::ipv4: return DLT_IPV4;
     case LinkType::ipv6: return DLT_IPV6;
     case LinkType::linux_sll2: return DLT_LINUX_SLL2;
+    case LinkType::ppp: return DLT_PPP;
+    case LinkType::ppp_serial: return DLT_PPP_SERIAL;
+    case LinkType::ppp_ether: return DLT_PPP_ETHER;
+    case LinkType::c_hdlc: return DLT_C_HDLC;
+    case LinkType::ppp_with_dir: return DLT_PPP_WITH_DIR;
   }
   throw std::logic_error("unknown link type");
 }

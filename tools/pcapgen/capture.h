@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -27,6 +28,26 @@ struct LinkHop {
   bool outgoing = false;  // Linux cooked captures: sent by the capturing host
 };
 
+// An encapsulation every IP packet of a capture is sent through (tunnel.cpp), between two IPv4
+// tunnel ends: the client side's and the server side's (which end sends follows LinkHop::outgoing,
+// set for packets from the conversation's client on Ethernet captures).
+enum class TunnelKind : std::uint8_t {
+  ipip,          // IPv4 or IPv6 in IPv4 (protocol 4 / 41)
+  gre,           // GRE version 0 with a key, carrying IPv4 / IPv6
+  gre_bridged,   // GRE transparent Ethernet bridging (0x6558)
+  gre_ppp,       // GRE version 0 carrying PPP with address and control bytes
+  pptp,          // PPTP's enhanced GRE (version 1), PPP with compressed protocol field
+  vxlan,         // VXLAN (UDP 4789), VNI 5001
+  pppoe,         // PPPoE session on the Ethernet link (not an IP tunnel)
+};
+
+struct Tunnel {
+  TunnelKind kind = TunnelKind::ipip;
+  IpAddr client_end, server_end;
+  std::uint16_t next_id = 1;   // outer IPv4 identification
+  std::uint32_t next_seq = 1;  // GRE sequence numbers
+};
+
 struct Frame {
   std::uint64_t ts_ns = 0;
   Bytes data;  // as on the wire; the writer cuts it to the snap length
@@ -36,6 +57,7 @@ struct Capture {
   LinkType link = LinkType::ethernet;
   std::uint32_t snaplen = 262144;
   bool nanosecond = false;  // nanosecond-resolution pcap (magic 0xa1b23c4d)
+  std::optional<Tunnel> tunnel;  // Ethernet only: IP packets are sent through it while set
   std::vector<Frame> frames;
 };
 
@@ -45,6 +67,9 @@ inline constexpr std::uint64_t kEpochNs = 1704067200ull * 1'000'000'000ull;
 // Wraps an IP datagram in the capture's link layer and appends it.
 void add_ip_packet(Capture& cap, std::uint64_t ts_ns, const LinkHop& hop,
                    std::span<const std::uint8_t> datagram);
+// Wraps an IP datagram in cap.tunnel, then in Ethernet, and appends it (tunnel.cpp).
+void add_tunnelled_packet(Capture& cap, std::uint64_t ts_ns, const LinkHop& hop,
+                          std::span<const std::uint8_t> datagram);
 // Appends a non-IP Ethernet frame (ARP, LLDP); only valid for Ethernet captures.
 void add_ethernet_frame(Capture& cap, std::uint64_t ts_ns, const LinkHop& hop, std::uint16_t ethertype,
                         std::span<const std::uint8_t> payload);

@@ -22,6 +22,9 @@ Capture make_demo();
 Capture make_mixed(std::uint64_t target_packets);
 // A couple of TCP and UDP flows in the given link type (IPv4 and IPv6 where the type allows).
 Capture make_link_capture(LinkType link);
+// Ethernet capture of the same flows sent through each tunnel kind in turn (TunnelKind order),
+// between two sites' routers.
+Capture make_tunnel_capture();
 // Ethernet capture taken with a 96-byte snap length: headers survive, payloads are cut.
 Capture make_snapped();
 

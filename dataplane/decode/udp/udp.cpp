@@ -8,6 +8,7 @@ namespace vigil::decode {
 
 namespace {
 constexpr std::uint32_t kUdpHeaderLen = 8;
+constexpr std::uint16_t kVxlanPort = 4789;  // IANA; the only UDP tunnel decapsulated
 }
 
 DecodeStatus decode_udp(Bytes l4, std::uint32_t declared_len, Context& ctx) {
@@ -24,6 +25,7 @@ DecodeStatus decode_udp(Bytes l4, std::uint32_t declared_len, Context& ctx) {
   out.dport = load_be16(l4.data() + 2);
   const std::size_t end = std::min<std::size_t>(udp_len, l4.size());
   out.payload = l4.subspan(kUdpHeaderLen, end - kUdpHeaderLen);
+  if (out.dport == kVxlanPort) return decode_vxlan(out.payload, udp_len - kUdpHeaderLen, ctx);
   return DecodeStatus::ok;
 }
 

@@ -152,6 +152,47 @@ std::vector<Trigger> triggers() {
                true});
   t.push_back(
       {E::icmpv6_unknown_type, LinkType::ipv6, v6(ipproto::icmpv6, icmp(0, 0, 0, 0, {})), false});
+
+  // Link layers of the PPP family.
+  const Packet ip_seg = v4(ipproto::udp, seg);
+  const Packet ppp_ip = ppp(0x0021, ip_seg, false);
+  t.push_back({E::ppp_pkt_too_small, LinkType::ppp, bytes_of({0xff, 0x03}), true});
+  t.push_back({E::ppp_wrong_type, LinkType::ppp, ppp(0x0022, ip_seg), true});
+  t.push_back({E::pppoe_pkt_too_small, LinkType::ppp_ether, bytes_of({0x11, 0, 0, 1}), true});
+  t.push_back({E::pppoe_wrong_version, LinkType::ppp_ether, pppoe(ppp_ip, -1, 0x12), true});
+  t.push_back({E::pppoe_wrong_code, LinkType::ppp_ether, pppoe(ppp_ip, -1, 0x11, 0xa7), true});
+  t.push_back({E::chdlc_pkt_too_small, LinkType::c_hdlc, bytes_of({0x0f, 0}), true});
+
+  // Tunnels.
+  {
+    Packet nested = ip_seg;
+    for (int i = 0; i < 5; ++i) nested = v4(ipproto::ipv4, nested);
+    t.push_back({E::tunnel_too_many_layers, LinkType::ipv4, nested, true});
+  }
+  const auto over_gre = [&](const Packet& g) { return v4(ipproto::gre, g); };
+  const Packet ppp_frame = ppp(0x0021, ip_seg);
+  t.push_back({E::gre_pkt_too_small, LinkType::ipv4, over_gre(bytes_of({0, 0})), true});
+  t.push_back({E::gre_wrong_version, LinkType::ipv4, over_gre(gre(0x0007, 0x0800, ip_seg)), true});
+  t.push_back({E::gre_v0_recur, LinkType::ipv4, over_gre(gre(0x0700, 0x0800, ip_seg)), true});
+  t.push_back({E::gre_v0_flags, LinkType::ipv4, over_gre(gre(0x0008, 0x0800, ip_seg)), true});
+  t.push_back({E::gre_v0_hdr_too_big, LinkType::ipv4, over_gre(gre(0x9000, 0x0800, {}, {0})), true});
+  t.push_back({E::gre_v0_malformed_sre_hdr, LinkType::ipv4,
+               over_gre(gre(0x4000, 0x0800, bytes_of({0x08, 0}), {0})), true});
+  t.push_back({E::gre_v1_chksum, LinkType::ipv4, over_gre(gre(0xa001, 0x880b, ppp_frame, {0, 0})),
+               true});
+  t.push_back({E::gre_v1_route, LinkType::ipv4, over_gre(gre(0x6001, 0x880b, ppp_frame, {0, 0})),
+               true});
+  t.push_back({E::gre_v1_ssr, LinkType::ipv4, over_gre(gre(0x2801, 0x880b, ppp_frame, {0})), true});
+  t.push_back({E::gre_v1_recur, LinkType::ipv4, over_gre(gre(0x2201, 0x880b, ppp_frame, {0})),
+               true});
+  t.push_back({E::gre_v1_flags, LinkType::ipv4, over_gre(gre(0x2011, 0x880b, ppp_frame, {0})),
+               true});
+  t.push_back({E::gre_v1_no_key, LinkType::ipv4, over_gre(gre(0x1001, 0x880b, ppp_frame, {1})),
+               true});
+  t.push_back({E::gre_v1_wrong_protocol, LinkType::ipv4,
+               over_gre(gre(0x2001, 0x86dd, ppp_frame, {0})), true});
+  t.push_back({E::gre_v1_hdr_too_big, LinkType::ipv4, over_gre(gre(0x2081, 0x880b, {}, {0})),
+               true});
   return t;
 }
 }  // namespace

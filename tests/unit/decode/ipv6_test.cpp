@@ -167,16 +167,6 @@ TEST(DecodeIpv6, NoNextHeader) {
   CHECK(d.pkt.payload.empty());
 }
 
-TEST(DecodeIpv6, Ipv4InIpv6StopsAtTheOuterHeader) {
-  Ipv4Spec inner_ip;
-  const Packet inner = ipv4(inner_ip, tcp(TcpSpec{}, {}));
-  const Decoded d = v6(4, inner);
-  CHECK_EQUAL(DecodeStatus::ok, d.status);
-  UNSIGNED_LONGS_EQUAL(4, d.pkt.ip_proto);
-  UNSIGNED_LONGS_EQUAL(inner.size(), d.pkt.payload.size());
-  BYTES_EQUAL(0x45, d.pkt.payload[0]);
-}
-
 TEST(DecodeIpv6, EveryHeaderInOneChain) {
   const Packet pad = padn6();
   Writer rh;

@@ -77,6 +77,57 @@ inline Packet sll2(std::uint16_t arphrd, std::uint16_t protocol,
   return w.b;
 }
 
+// PPP: address and control (0xff 0x03) when `hdlc`, then the protocol field (one byte when
+// `compressed`).
+inline Packet ppp(std::uint16_t protocol, std::span<const std::uint8_t> payload, bool hdlc = true,
+                  bool compressed = false) {
+  Writer w;
+  if (hdlc) w.u8(0xff).u8(0x03);
+  if (compressed) {
+    w.u8(protocol);
+  } else {
+    w.be16(protocol);
+  }
+  w.bytes(payload);
+  return w.b;
+}
+
+// PPPoE session header (version/type 0x11, code 0, session 0x42); `length` -1: the payload's.
+inline Packet pppoe(std::span<const std::uint8_t> ppp_frame, int length = -1,
+                    std::uint8_t version_type = 0x11, std::uint8_t code = 0) {
+  Writer w;
+  w.u8(version_type).u8(code).be16(0x42);
+  w.be16(length >= 0 ? static_cast<unsigned>(length) : ppp_frame.size()).bytes(ppp_frame);
+  return w.b;
+}
+
+// ---- Tunnels ----
+
+// GRE with the optional fields the flags announce, in order (checksum+offset, key, sequence,
+// acknowledgment); `fields` gives their values.
+inline Packet gre(std::uint16_t flags, std::uint16_t protocol, std::span<const std::uint8_t> payload,
+                  std::initializer_list<std::uint32_t> fields = {}) {
+  Writer w;
+  w.be16(flags).be16(protocol);
+  for (std::uint32_t f : fields) w.be32(f);
+  w.bytes(payload);
+  return w.b;
+}
+
+// PPTP's enhanced GRE (version 1, key present, protocol PPP) with a sequence number, carrying
+// `ppp_frame`.
+inline Packet pptp_gre(std::span<const std::uint8_t> ppp_frame, std::uint16_t call_id = 7) {
+  const auto len = static_cast<std::uint32_t>(ppp_frame.size());
+  return gre(0x3001, 0x880b, ppp_frame, {len << 16 | call_id, 1});
+}
+
+// VXLAN header (I flag, VNI) before an Ethernet frame.
+inline Packet vxlan(std::uint32_t vni, std::span<const std::uint8_t> frame) {
+  Writer w;
+  w.u8(0x08).zeros(3).be32(vni << 8).bytes(frame);
+  return w.b;
+}
+
 // ---- IPv4 ----
 
 struct Ipv4Spec {

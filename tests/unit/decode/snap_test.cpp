@@ -206,8 +206,32 @@ std::vector<Sample> samples() {
   }
   {
     Ipv4Spec ip;
-    ip.proto = 47;
-    s.push_back({"ipv4/gre", LinkType::ipv4, ipv4(ip, bytes_of({0, 0, 8, 0, 1, 2}))});
+    ip.proto = 132;
+    s.push_back({"ipv4/sctp", LinkType::ipv4, ipv4(ip, bytes_of({0, 0, 8, 0, 1, 2}))});
+  }
+  {
+    // Tunnels: every header of the chain can be the one the cut falls in. (VXLAN is left out: it
+    // is told by its port alone, so a cut VXLAN header leaves an ordinary UDP datagram.)
+    Ipv4Spec inner;
+    inner.proto = ipproto::udp;
+    Ipv4Spec outer;
+    outer.proto = ipproto::gre;
+    outer.src = {203, 0, 113, 1};
+    s.push_back({"eth/ipv4/gre+key+seq/ppp/ipv4/udp", LinkType::ethernet,
+                 ethernet(0x0800, ipv4(outer, gre(0x3000, 0x880b,
+                                                  ppp(0x0021, ipv4(inner, udp(1, 53, text("q")))),
+                                                  {5, 6})))});
+    Ipv6Spec v6;
+    v6.next_header = ipproto::ipv4;
+    s.push_back({"ipv6/ipip/tcp", LinkType::ipv6,
+                 ipv6(v6, ipv4(Ipv4Spec{}, tcp(TcpSpec{}, text("data"))))});
+    Ipv6Spec in6;
+    in6.next_header = ipproto::tcp;
+    s.push_back({"eth/pppoe/ppp/ipv6/tcp", LinkType::ethernet,
+                 ethernet(0x8864, pppoe(ppp(0x0057, ipv6(in6, tcp(TcpSpec{}, text("x"))), false)))});
+    s.push_back({"ppp/ipv4/udp", LinkType::ppp, ppp(0x0021, ipv4(inner, udp(1, 2, text("y"))))});
+    s.push_back({"chdlc/ipv4/udp", LinkType::c_hdlc,
+                 cat({bytes_of({0x0f, 0, 0x08, 0}), ipv4(inner, udp(1, 2, text("z")))})});
   }
   return s;
 }

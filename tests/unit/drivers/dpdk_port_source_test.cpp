@@ -424,9 +424,9 @@ TEST(ReplayFileCheck, GivesThePcapSourceErrors) {
   bytes.resize(20);
   CHECK(vigil::test::write_bytes(header, bytes));
   same_error_as_pcap_source(header);
-  const std::string ppp = dir.file("ppp.pcap");
-  CHECK(vigil::test::write_pcap(ppp, DLT_PPP, 65535, false, {}));
-  same_error_as_pcap_source(ppp);
+  const std::string wifi = dir.file("wifi.pcap");
+  CHECK(vigil::test::write_pcap(wifi, DLT_IEEE802_11, 65535, false, {}));
+  same_error_as_pcap_source(wifi);
 }
 
 TEST(ReplayFileCheck, CountsPacketsAndKeepsTheTruncationError) {

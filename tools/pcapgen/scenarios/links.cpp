@@ -42,6 +42,19 @@ LinkPlan plan_for(LinkType link) {
       p.v4 = link != LinkType::ipv6;
       p.v6 = link != LinkType::ipv4;
       break;
+    case LinkType::ppp:
+    case LinkType::ppp_serial:
+    case LinkType::ppp_ether:
+    case LinkType::c_hdlc:
+    case LinkType::ppp_with_dir:
+      // A point-to-point WAN link of a branch router: the provider's side and Internet servers.
+      p = {lan_host(ipv4("100.64.7.2"), {}, 64, 40 * kUs),
+           remote_host(ipv4("203.0.113.80"), {}, 64, 12, 21 * kMs),
+           remote_host(ipv4("100.64.7.1"), {}, 64, 0, 3 * kMs),
+           lan_host(ipv6("2001:db8:7::2"), {}, 64, 40 * kUs),
+           remote_host(ipv6("2001:db8:300::80"), {}, 64, 12, 23 * kMs),
+           remote_host(ipv6("2001:db8:7::1"), {}, 64, 0, 3 * kMs)};
+      break;
     case LinkType::ethernet:
     case LinkType::linux_sll:
     case LinkType::linux_sll2:
@@ -96,6 +109,28 @@ Capture make_link_capture(LinkType link) {
   Rng r = rng_seeded(p.seed);
   if (p.v4) family_flows(cap, r, p.client4, p.server4, p.resolver4, kEpochNs + 5 * kMs, 40100);
   if (p.v6) family_flows(cap, r, p.client6, p.server6, p.resolver6, kEpochNs + 400 * kMs, 40200);
+  sort_by_time(cap);
+  return cap;
+}
+
+Capture make_tunnel_capture() {
+  Capture cap;
+  const LinkPlan p = plan_for(LinkType::ethernet);
+  Rng r = rng_seeded(0x74756e6eull);  // "tunn"
+  constexpr TunnelKind kKinds[] = {TunnelKind::ipip,   TunnelKind::gre,   TunnelKind::gre_bridged,
+                                   TunnelKind::gre_ppp, TunnelKind::pptp, TunnelKind::vxlan,
+                                   TunnelKind::pppoe};
+  std::uint64_t t0 = kEpochNs + 5 * kMs;
+  std::uint16_t port = 41100;
+  for (TunnelKind kind : kKinds) {
+    // The branch router's and the head office's addresses on the provider network.
+    cap.tunnel = Tunnel{kind, ipv4("198.18.10.1"), ipv4("198.18.20.1")};
+    family_flows(cap, r, p.client4, p.server4, p.resolver4, t0, port);
+    family_flows(cap, r, p.client6, p.server6, p.resolver6, t0 + 400 * kMs, port + 10);
+    t0 += 1000 * kMs;
+    port += 100;
+  }
+  cap.tunnel.reset();
   sort_by_time(cap);
   return cap;
 }

@@ -17,7 +17,8 @@ constexpr LinkFile kLinkFiles[] = {
     {LinkType::null_loopback, "link-null.pcap"}, {LinkType::loop, "link-loop.pcap"},
     {LinkType::raw, "link-raw.pcap"},            {LinkType::ipv4, "link-ipv4.pcap"},
     {LinkType::ipv6, "link-ipv6.pcap"},          {LinkType::linux_sll, "link-sll.pcap"},
-    {LinkType::linux_sll2, "link-sll2.pcap"},
+    {LinkType::linux_sll2, "link-sll2.pcap"},    {LinkType::ppp, "link-ppp.pcap"},
+    {LinkType::c_hdlc, "link-chdlc.pcap"},
 };
 
 void write_one(std::vector<std::filesystem::path>& written, const std::filesystem::path& path, Capture cap) {
@@ -42,6 +43,7 @@ std::vector<std::filesystem::path> write_scenario(std::string_view name, const s
     write_one(written, dir / "mixed.pcap", make_mixed(kMixedPackets));
   } else if (name == "links") {
     for (const LinkFile& f : kLinkFiles) write_one(written, dir / f.file, make_link_capture(f.link));
+    write_one(written, dir / "tunnels.pcap", make_tunnel_capture());
   } else if (name == "edge") {
     write_one(written, dir / "snapped.pcap", make_snapped());
     write_truncated(dir / "truncated.pcap");
