@@ -142,6 +142,10 @@ Defragmenter::Key Defragmenter::make_key(const DecodedPacket& p) const {
   k.proto = p.family == IpFamily::v4 ? p.ip_proto : 0;
   const std::size_t tags = std::min<std::size_t>(p.vlan_count, k.vlan.size());
   for (std::size_t i = 0; i < tags; ++i) k.vlan[i] = p.vlan[i];
+  if (p.tunnel_depth > 0) {
+    k.tunnel_src = p.tunnel_src;
+    k.tunnel_dst = p.tunnel_dst;
+  }
   return k;
 }
 
@@ -155,6 +159,7 @@ std::uint64_t Defragmenter::hash(const Key& k) const {
   h = mix(h, std::uint64_t{k.id} | std::uint64_t{k.proto} << 32 |
                  std::uint64_t{static_cast<std::uint8_t>(k.family)} << 40);
   h = mix(h, std::uint64_t{k.vlan[0]} | std::uint64_t{k.vlan[1]} << 16);
+  h = mix(h, load64(k.tunnel_src.b.data()) ^ load64(k.tunnel_dst.b.data() + 8));
   return mix(h, h >> 29);
 }
 

@@ -22,7 +22,9 @@ struct DefragConfig {
   std::uint32_t max_datagrams = 4096;         // reassemblies in progress at once
   std::uint64_t memory_bytes = 16u << 20;     // fragment data held by all reassemblies
   std::uint64_t timeout_ns = 60'000'000'000;  // counted from a reassembly's first fragment
-  std::uint16_t max_fragments_per_datagram = 128;
+  // Every legal datagram fits (65535 bytes in 8-byte fragments), as in Suricata, which has no
+  // per-datagram cap; memory stays bounded by memory_bytes and the segment pool.
+  std::uint16_t max_fragments_per_datagram = 8192;
   std::uint16_t tiny_fragment_bytes = 64;  // a non-last fragment carrying less is counted
   DefragPolicy policy = DefragPolicy::bsd;
   std::uint64_t hash_seed = 0;  // 0: drawn from std::random_device at construction
@@ -76,6 +78,9 @@ class Defragmenter {
     std::array<std::uint16_t, 2> vlan{};
     IpFamily family = IpFamily::none;
     std::uint8_t proto = 0;  // IPv4 only: RFC 791 keys on it; IPv6 (RFC 8200) does not
+    // Fragments of tunnelled datagrams: the outer tunnel's endpoints, so that two tunnels carrying
+    // the same inner addresses and id are never merged (zero without a tunnel).
+    IpAddress tunnel_src{}, tunnel_dst{};
     bool operator==(const Key&) const = default;
   };
 

@@ -242,9 +242,11 @@ TEST(Limits, SettingsAreClamped) {
 
 TEST(Limits, SegmentBookkeepingIsBoundedToo) {
   // Fragments with holes between them each need their own segment record. Three such datagrams
-  // outgrow the segment pool (4 slots x 8 + one full datagram) long before the data pool fills.
+  // outgrow the segment pool (4 slots x 8 + one datagram at the fragment cap) long before the
+  // data pool fills.
   DefragConfig c = small_config();
   c.max_datagrams = 4;
+  c.max_fragments_per_datagram = 128;
   Defragmenter d(c);
   for (std::uint16_t id = 1; id <= 3; ++id) {
     Ipv4Spec s;
