@@ -115,7 +115,29 @@ std::string alert_event_json(const detect::AlertRecord& a) {
     alert["target"] = tgt;
   }
   j["alert"] = alert;
-  if (a.flags & detect::alertflag::stream_match) j["stream"] = 1;
+  if (a.tunnel_depth > 0) {
+    // Suricata's names for the outer protocol: IP-in-IP for IPv4 inside, IPv6 for IPv6 inside.
+    Json t;
+    t["src_ip"] = ip_text(a.tunnel_family, a.tunnel_src);
+    t["dest_ip"] = ip_text(a.tunnel_family, a.tunnel_dst);
+    switch (a.tunnel_proto) {
+      case 4: t["proto"] = "IP-in-IP"; break;
+      case ipproto::ipv6: t["proto"] = "IPv6"; break;
+      case 17: t["proto"] = "VXLAN"; break;
+      default: t["proto"] = proto_name(a.tunnel_proto); break;
+    }
+    t["depth"] = a.tunnel_depth;
+    j["tunnel"] = t;
+  }
+  j["stream"] = (a.flags & detect::alertflag::stream_match) ? 1 : 0;
+  {
+    // Suricata's verdict on the packet the alert is about (drop only happens inline).
+    Json v;
+    v["action"] = (a.flags & detect::alertflag::packet_dropped) ? "drop"
+                  : (a.flags & detect::alertflag::packet_passed) ? "pass"
+                                                                  : "alert";
+    j["verdict"] = v;
+  }
   if (a.flags & detect::alertflag::has_flow) {
     Json flow;
     flow["pkts_toserver"] = a.flow_pkts[0];

@@ -17,6 +17,9 @@ namespace alertflag {
 inline constexpr std::uint8_t blocked = 0x01;       // the packet was dropped (inline / simulate-ips)
 inline constexpr std::uint8_t stream_match = 0x02;  // matched the reassembled stream, not the packet
 inline constexpr std::uint8_t has_flow = 0x04;
+inline constexpr std::uint8_t inline_mode = 0x08;     // the engine decides verdicts (IPS)
+inline constexpr std::uint8_t packet_dropped = 0x10;  // the packet's verdict: drop or reject
+inline constexpr std::uint8_t packet_passed = 0x20;   // a pass rule matched the packet
 }  // namespace alertflag
 
 // Where the inspected packet came from, as Suricata's EVE `pkt_src` says.
@@ -40,6 +43,11 @@ struct AlertRecord {
   FlowDirection dir = FlowDirection::to_server;
   std::uint8_t flags = 0;       // alertflag::*
   PacketSource source = PacketSource::wire;
+  // The outermost tunnel the packet came through (tunnel_depth 0: none).
+  std::uint8_t tunnel_depth = 0;
+  std::uint8_t tunnel_proto = 0;
+  IpFamily tunnel_family = IpFamily::none;
+  IpAddress tunnel_src{}, tunnel_dst{};
 };
 
 // What the engine decided for one packet.

@@ -448,6 +448,7 @@ Verdict DetectContext::finalize(const DetectPacket& p) {
   const DecodedPacket& dp = *p.dp;
   const auto sigs = rules_->signatures();
   Verdict verdict = Verdict::accept;
+  bool passed = false;
   std::array<Match, kMaxAlertsPerPacket> logged{};
   std::size_t n_logged = 0;
   for (std::size_t i = 0; i < match_count_; ++i) {
@@ -465,6 +466,7 @@ Verdict DetectContext::finalize(const DetectPacket& p) {
     // than this packet's bytes: IP-only and protocol/port-only rules, and stream matches.
     const bool to_flow = flow != nullptr && (matches_[i].stream || s.flow_scope);
     if (s.action == RuleAction::pass) {
+      passed = true;
       // A pass stops the packet's remaining (lower-order) alerts.
       // A packet already dropped by an earlier rule stays dropped, and its flow is not passed.
       if (to_flow && verdict == Verdict::accept &&
@@ -513,13 +515,18 @@ Verdict DetectContext::finalize(const DetectPacket& p) {
     const Signature& s = sigs[logged[i].sig];
     const bool blocked = cfg_.inline_mode && s.action != RuleAction::alert &&
                          s.action != RuleAction::pass && verdict != Verdict::accept;
-    emit(p, s, logged[i].stream, blocked);
+    const std::uint8_t extra = static_cast<std::uint8_t>(
+        (cfg_.inline_mode ? alertflag::inline_mode : 0) |
+        (verdict != Verdict::accept ? alertflag::packet_dropped : 0) |
+        (passed ? alertflag::packet_passed : 0));
+    emit(p, s, logged[i].stream, blocked, extra);
   }
   match_count_ = 0;
   return verdict;
 }
 
-void DetectContext::emit(const DetectPacket& p, const Signature& s, bool stream, bool blocked) {
+void DetectContext::emit(const DetectPacket& p, const Signature& s, bool stream, bool blocked,
+                         std::uint8_t extra_flags) {
   const DecodedPacket& dp = *p.dp;
   AlertRecord a;
   a.sig = &s;
@@ -536,8 +543,19 @@ void DetectContext::emit(const DetectPacket& p, const Signature& s, bool stream,
   a.icmp_code = dp.icmp_code;
   a.dir = p.dir;
   a.source = p.source;
+  if (dp.tunnel_depth > 0) {
+    a.tunnel_depth = dp.tunnel_depth;
+    a.tunnel_proto = dp.tunnel_proto;
+    a.tunnel_family = dp.tunnel_family;
+    a.tunnel_src = dp.tunnel_src;
+    a.tunnel_dst = dp.tunnel_dst;
+    if (a.source == PacketSource::wire) {
+      a.source = dp.tunnel_family == IpFamily::v6 ? PacketSource::ipv6_tunnel
+                                                  : PacketSource::ipv4_tunnel;
+    }
+  }
   a.flags = static_cast<std::uint8_t>((blocked ? alertflag::blocked : 0) |
-                                      (stream ? alertflag::stream_match : 0));
+                                      (stream ? alertflag::stream_match : 0) | extra_flags);
   if (const Flow* f = p.flow) {
     a.flags |= alertflag::has_flow;
     a.flow_id = f->flow_id;

@@ -131,7 +131,8 @@ class DetectContext {
   int payload_matches(const Signature& s, const DetectPacket& p, const Window* w);
   void apply_flowvar_actions(const Signature& s, Flow* flow);
   Verdict finalize(const DetectPacket& p);
-  void emit(const DetectPacket& p, const Signature& s, bool stream, bool blocked);
+  void emit(const DetectPacket& p, const Signature& s, bool stream, bool blocked,
+            std::uint8_t extra_flags);
   void overflow_match(const Signature& s, const DetectPacket& p);
 
   std::uint8_t* flow_vars(Flow& flow, bool create);

@@ -81,7 +81,8 @@ TEST(Reject, TcpRstToTheSenderIsAcceptable) {
   const DecodedPacket p = decode(pkt);
   const std::size_t n = build_reject(p, RejectTarget::source, out);
   CHECK(n == 40);
-  const DecodedPacket r = decode({out.begin(), out.begin() + n});
+  const std::vector<std::uint8_t> answer(out.begin(), out.begin() + n);  // outlives r's spans
+  const DecodedPacket r = decode(answer);
   CHECK(r.src == p.dst);
   CHECK(r.dst == p.src);
   LONGS_EQUAL(80, r.sport);
@@ -94,9 +95,11 @@ TEST(Reject, TcpRstToTheSenderIsAcceptable) {
 }
 
 TEST(Reject, TcpRstToTheReceiverContinuesTheSendersSequence) {
-  const DecodedPacket p = decode(ipv4(6, tcp(1000, 5000, tcpflag::syn, "")));
+  const auto pkt = ipv4(6, tcp(1000, 5000, tcpflag::syn, ""));  // outlives p\'s spans
+  const DecodedPacket p = decode(pkt);
   const std::size_t n = build_reject(p, RejectTarget::destination, out);
-  const DecodedPacket r = decode({out.begin(), out.begin() + n});
+  const std::vector<std::uint8_t> answer(out.begin(), out.begin() + n);  // outlives r's spans
+  const DecodedPacket r = decode(answer);
   CHECK(r.src == p.src);
   LONGS_EQUAL(tcpflag::rst, r.tcp_flags);
   LONGS_EQUAL(1001, r.seq);  // a SYN counts one
@@ -104,7 +107,8 @@ TEST(Reject, TcpRstToTheReceiverContinuesTheSendersSequence) {
 }
 
 TEST(Reject, NeverAnswersAnRst) {
-  const DecodedPacket p = decode(ipv4(6, tcp(1, 2, tcpflag::rst, "")));
+  const auto pkt = ipv4(6, tcp(1, 2, tcpflag::rst, ""));  // outlives p\'s spans
+  const DecodedPacket p = decode(pkt);
   LONGS_EQUAL(0, build_reject(p, RejectTarget::source, out));
 }
 
@@ -115,7 +119,8 @@ TEST(Reject, UdpGetsPortUnreachableQuotingHeaderAnd8Bytes) {
   const DecodedPacket p = decode(pkt);
   const std::size_t n = build_reject(p, RejectTarget::source, out);
   LONGS_EQUAL(20 + 8 + 28, n);
-  const DecodedPacket r = decode({out.begin(), out.begin() + n});
+  const std::vector<std::uint8_t> answer(out.begin(), out.begin() + n);  // outlives r's spans
+  const DecodedPacket r = decode(answer);
   LONGS_EQUAL(1, r.ip_proto);
   LONGS_EQUAL(3, r.icmp_type);
   LONGS_EQUAL(3, r.icmp_code);
@@ -126,12 +131,14 @@ TEST(Reject, UdpGetsPortUnreachableQuotingHeaderAnd8Bytes) {
 
 TEST(Reject, IcmpErrorsAreNotAnswered) {
   std::vector<std::uint8_t> icmp = {3, 3, 0, 0, 0, 0, 0, 0};
-  const DecodedPacket p = decode(ipv4(1, icmp));
+  const auto pkt = ipv4(1, icmp);  // outlives p\'s spans
+  const DecodedPacket p = decode(pkt);
   LONGS_EQUAL(0, build_reject(p, RejectTarget::source, out));
 }
 
 TEST(Reject, SmallBufferGivesNothing) {
-  const DecodedPacket p = decode(ipv4(6, tcp(1, 2, tcpflag::ack, "x")));
+  const auto pkt = ipv4(6, tcp(1, 2, tcpflag::ack, "x"));  // outlives p\'s spans
+  const DecodedPacket p = decode(pkt);
   std::array<std::uint8_t, 64> small{};
   LONGS_EQUAL(0, build_reject(p, RejectTarget::source, small));
 }
