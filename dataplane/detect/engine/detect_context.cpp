@@ -26,7 +26,7 @@ bool is_established(const Flow* f, const DecodedPacket& dp) {
 struct TailHeader {
   std::uint32_t delivered;  // bytes delivered so far (saturating): 0 means the stream start
   std::uint16_t len;
-  std::uint16_t reserved;
+  std::uint16_t pending;    // bytes at the tail's end not inspected as stream yet
 };
 constexpr std::size_t kTailRecord = sizeof(TailHeader) + DetectContext::kStreamTail;
 
@@ -104,8 +104,8 @@ void DetectContext::on_stream_data(Flow& flow, FlowDirection dir,
   if (take < data.size()) counters_.add(DetectCounter::stream_bytes_unchecked, data.size() - take);
 }
 
-void DetectContext::update_tail(Flow& flow, FlowDirection dir,
-                                std::span<const std::uint8_t> data) {
+void DetectContext::update_tail(Flow& flow, FlowDirection dir, std::span<const std::uint8_t> data,
+                                bool inspected) {
   std::uint8_t* vars = flow_vars(flow, true);
   if (vars == nullptr) return;
   std::uint8_t* rec = tail_of(vars, dir);
@@ -123,6 +123,8 @@ void DetectContext::update_tail(Flow& flow, FlowDirection dir,
   }
   const std::uint64_t total = std::uint64_t{h.delivered} + data.size();
   h.delivered = total > 0xffffffffu ? 0xffffffffu : static_cast<std::uint32_t>(total);
+  h.pending = inspected ? 0
+                        : static_cast<std::uint16_t>(std::min<std::size_t>(h.len, h.pending + data.size()));
   std::memcpy(rec, &h, sizeof h);
 }
 
@@ -330,7 +332,7 @@ int DetectContext::payload_matches(const Signature& s, const DetectPacket& p, co
       payload_match(*list, payload, payload_scratch_)) {
     return 1;
   }
-  if (w != nullptr && !(f & flowcond::no_stream) && p.dp->ip_proto == ipproto::tcp &&
+  if (w != nullptr && s.stream_capable && p.dp->ip_proto == ipproto::tcp &&
       (!s.payload_anchored || w->at_stream_start) &&
       payload_match(*list, w->all, payload_scratch_) &&
       (w->old_len == 0 || !payload_match(*list, w->all.first(w->old_len), payload_scratch_))) {
@@ -362,23 +364,33 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
   Window window;
   const Window* w = nullptr;
   std::span<const std::uint8_t> new_bytes;
-  if (stream_len_ > 0 && flow != nullptr && stream_flow_ == flow && stream_dir_ == p.dir) {
-    counters_.add(DetectCounter::stream_windows);
+  // The packet that picked a TCP session up mid-stream: Suricata inspects it as a packet and its
+  // bytes again at the direction's next stream inspection (or the flow's end), so they stay
+  // pending in the tail instead of being inspected as stream now.
+  const bool pickup = !p.stream_end && flow != nullptr && dp.ip_proto == ipproto::tcp &&
+                      (flow->tcp.flags & tcpsess::midstream) != 0 &&
+                      flow->pkts[0] + flow->pkts[1] == 1;
+  if ((stream_len_ > 0 || p.stream_end) && flow != nullptr && stream_flow_ == flow &&
+      stream_dir_ == p.dir) {
     new_bytes = {stream_buf_.get() + kStreamTail, stream_len_};
-    std::size_t old_len = 0;
+    std::size_t tail_len = 0, pending = 0;
     bool at_start = false;
     if (std::uint8_t* vars = flow_vars(*flow, true)) {
       const std::uint8_t* rec = tail_of(vars, p.dir);
       TailHeader h;
       std::memcpy(&h, rec, sizeof h);
-      old_len = h.len;
+      tail_len = h.len;
+      pending = h.pending;
       at_start = h.delivered == h.len;  // the tail still holds every byte delivered so far
-      std::memcpy(stream_buf_.get() + kStreamTail - old_len, rec + sizeof(TailHeader), old_len);
+      std::memcpy(stream_buf_.get() + kStreamTail - tail_len, rec + sizeof(TailHeader), tail_len);
     }
-    window.all = {stream_buf_.get() + kStreamTail - old_len, old_len + stream_len_};
-    window.old_len = old_len;
-    window.at_stream_start = at_start;
-    w = &window;
+    if (stream_len_ + pending > 0) {
+      counters_.add(DetectCounter::stream_windows);
+      window.all = {stream_buf_.get() + kStreamTail - tail_len, tail_len + stream_len_};
+      window.old_len = tail_len - pending;
+      window.at_stream_start = at_start;
+      if (!pickup) w = &window;
+    }
   }
 
   // Candidates: scan the window (it ends with this packet's bytes when they were in order),
@@ -388,7 +400,7 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
       w != nullptr && payload.size() <= new_bytes.size() &&
       std::memcmp(new_bytes.data() + new_bytes.size() - payload.size(), payload.data(),
                   payload.size()) == 0;
-  collect_candidates(p, cls, w != nullptr ? w->all : payload);
+  collect_candidates(p, cls, w != nullptr ? w->all : (window.all.empty() ? payload : window.all));
   if (w != nullptr && !payload_in_window) scan_payload(cls, dp, payload);
   order_.clear();
   bool extra_entries = false;
@@ -405,8 +417,7 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
   const auto sigs = rules_->signatures();
   for (std::uint32_t idx : order_) {
     const Signature& s = sigs[idx];
-    if (p.stream_end && (!s.has_payload || s.payload.dsize || s.header.any() ||
-                         (s.flow.flags & flowcond::no_stream))) {
+    if (p.stream_end && (!s.stream_capable || s.header.any())) {
       continue;  // not about the stream: there is no packet here
     }
     counters_.add(DetectCounter::candidates);
@@ -422,7 +433,7 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
       overflow_match(s, p);
     }
   }
-  if (w != nullptr) update_tail(*flow, p.dir, new_bytes);
+  if (!new_bytes.empty()) update_tail(*flow, p.dir, new_bytes, /*inspected=*/w != nullptr);
   stream_len_ = 0;
   stream_flow_ = nullptr;
   return finalize(p);
@@ -577,10 +588,21 @@ void DetectContext::emit(const DetectPacket& p, const Signature& s, bool stream,
 }
 
 void DetectContext::inspect_stream_end(Flow& flow, FlowDirection dir, std::uint64_t ts_ns) {
-  if (stream_len_ == 0 || stream_flow_ != &flow || stream_dir_ != dir) {
+  // Bytes delivered now, or left pending by a mid-stream pickup packet.
+  bool pending = false;
+  if (flow.detect_slot != kNoFlow) {
+    TailHeader h;
+    std::memcpy(&h, tail_of(slots_.get() + std::size_t{flow.detect_slot} * slot_bytes_, dir), sizeof h);
+    pending = h.pending > 0;
+  }
+  if ((stream_len_ == 0 || stream_flow_ != &flow || stream_dir_ != dir) && !pending) {
     stream_len_ = 0;
     stream_flow_ = nullptr;
     return;
+  }
+  if (stream_len_ == 0) {
+    stream_flow_ = &flow;
+    stream_dir_ = dir;
   }
   // A packet-less view of the direction: its addresses and ports, no payload.
   DecodedPacket pseudo;

@@ -138,7 +138,8 @@ class DetectContext {
   std::uint8_t* flow_vars(Flow& flow, bool create);
   void release_flow_vars(Flow& flow);
   std::uint8_t* tail_of(std::uint8_t* vars, FlowDirection dir);
-  void update_tail(Flow& flow, FlowDirection dir, std::span<const std::uint8_t> data);
+  void update_tail(Flow& flow, FlowDirection dir, std::span<const std::uint8_t> data,
+                   bool inspected);
   void inspect_stream_window(const DetectPacket& p);
 
   std::shared_ptr<const RuleSet> rules_;

@@ -379,6 +379,12 @@ SignatureCompileResult compile_signature(const ParsedRule& r, const Classificati
   s.has_payload = !s.payload.lists.empty() || s.payload.dsize.has_value();
   // dsize is about one packet, so such a rule never looks at the stream (as in Suricata).
   if (s.payload.dsize) s.flow.flags |= flowcond::no_stream;
+  if (const PayloadMatchList* list = s.payload.list_for(kPayloadBufferId);
+      list != nullptr && !(s.flow.flags & flowcond::no_stream)) {
+    for (const PayloadMatch& m : list->matches) {
+      s.stream_capable = s.stream_capable || (m.kind == MatchKind::content && !m.content.negated);
+    }
+  }
   if ((s.flow.flags & flowcond::only_stream) && !(s.proto_mask & bit(ProtoClass::tcp))) {
     return fail("bad_value", "flow: only_stream on a rule that cannot see TCP");
   }

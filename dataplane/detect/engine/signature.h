@@ -66,6 +66,8 @@ struct Signature {
   PayloadProgram payload;
   bool payload_anchored = false;  // a payload-list keyword fixes an absolute position
   bool has_payload = false;       // inspects the packet payload / stream (lists or dsize)
+  bool stream_capable = false;    // a content on the payload, no dsize or no_stream: may match
+                                  // the reassembled stream (Suricata's REQUIRE_STREAM)
   std::optional<ThresholdSpec> threshold;  // threshold or detection_filter
   std::optional<TagSpec> tag;
   bool noalert = false;
