@@ -142,3 +142,32 @@ TEST(DetectStream, FlowEndReleasesTheFlowVariables) {
   });
   UNSIGNED_LONGLONGS_EQUAL(0, in_use);
 }
+
+// Suricata inspects the packet that picks a session up mid-stream as a packet and its bytes again
+// at the direction's next stream inspection: its content matches alert twice (suricata-verify
+// detect-bytetest-02). Rules without a content (pcre / byte_* only) look at packets only.
+TEST(DetectStream, MidstreamPickupBytesAreInspectedAgainAtTheNextStreamPoint) {
+  Session s("alert tcp any any -> any any (content:\"GET \"; depth:4; sid:1;)\n"
+            "alert tcp any any -> any any (pcre:\"/GET \\//\"; sid:2;)\n");
+  Tcp c(s);
+  c.client("GET / HTTP/1.0\r\n");  // no handshake: picked up mid-stream
+  STRCMP_EQUAL("1,2", alert_sids(s.last_alerts).c_str());
+  s.worker().shutdown();  // the flow's end: pending bytes inspected as stream
+  std::vector<AlertRecord> end;
+  s.worker().detect()->alerts().consume_all([&](const AlertRecord& a) { end.push_back(a); });
+  STRCMP_EQUAL("1", alert_sids(end).c_str());
+  CHECK(end[0].flags & alertflag::stream_match);
+  LONGS_EQUAL(0, end[0].pcap_cnt);
+}
+
+TEST(DetectStream, MidstreamPickupBytesJoinTheNextSegmentsWindow) {
+  Session s("alert tcp any any -> any any (content:\"hello\"; sid:1;)\n");
+  Tcp c(s);
+  c.client("hello ");
+  LONGS_EQUAL(1, s.last_alerts.size());
+  c.client("world");  // the pending bytes are inspected with this window
+  LONGS_EQUAL(1, s.last_alerts.size());
+  CHECK(s.last_alerts[0].flags & alertflag::stream_match);
+  c.client("again");  // and then they are old
+  LONGS_EQUAL(0, s.last_alerts.size());
+}
