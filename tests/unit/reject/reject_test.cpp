@@ -142,3 +142,12 @@ TEST(Reject, SmallBufferGivesNothing) {
   std::array<std::uint8_t, 64> small{};
   LONGS_EQUAL(0, build_reject(p, RejectTarget::source, small));
 }
+
+// The same checksum routine serves `-k all`: a segment with one byte changed fails it.
+TEST(Reject, TcpChecksumCatchesACorruptedSegment) {
+  auto pkt = ipv4(6, tcp(1000, 5000, tcpflag::psh | tcpflag::ack, "payload"));
+  CHECK(tcp_checksum_ok(decode(pkt)));
+  pkt.back() ^= 0x01;
+  const DecodedPacket bad = decode(pkt);
+  CHECK_FALSE(tcp_checksum_ok(bad));
+}
