@@ -397,9 +397,10 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
   // and the packet itself when it is not the window's end.
   const std::span<const std::uint8_t> payload = dp.payload;
   const bool payload_in_window =
-      w != nullptr && payload.size() <= new_bytes.size() &&
-      std::memcmp(new_bytes.data() + new_bytes.size() - payload.size(), payload.data(),
-                  payload.size()) == 0;
+      w != nullptr && (payload.empty() ||
+                       (payload.size() <= new_bytes.size() &&
+                        std::memcmp(new_bytes.data() + new_bytes.size() - payload.size(),
+                                    payload.data(), payload.size()) == 0));
   collect_candidates(p, cls, w != nullptr ? w->all : (window.all.empty() ? payload : window.all));
   if (w != nullptr && !payload_in_window) scan_payload(cls, dp, payload);
   order_.clear();
