@@ -241,6 +241,34 @@ std::string sha256_hex(const std::string& text) {
   return out;
 }
 
+// What identifies a rule's behaviour — ids, action, protocol, direction, the normalised address
+// and port sets and every option as written — hashed, for the rule set's fingerprint.
+std::array<unsigned char, 32> rule_digest(const ParsedRule& r) {
+  std::string text = std::to_string(r.gid) + ":" + std::to_string(r.sid) + ":" +
+                     std::to_string(r.rev) + " " + std::string(rule_action_name(r.action)) + " " +
+                     r.protocol + (r.direction == RuleDirection::both ? " <>" : " ->");
+  auto add_addresses = [&](const AddressSet& a) {
+    for (const auto& iv : a.v4) text += " " + std::to_string(iv.first) + "-" + std::to_string(iv.last);
+    for (const auto& iv : a.v6) {
+      text += " " + std::to_string(iv.first.hi) + "." + std::to_string(iv.first.lo) + "-" +
+              std::to_string(iv.last.hi) + "." + std::to_string(iv.last.lo);
+    }
+    text += " |";
+  };
+  auto add_ports = [&](const PortSet& ps) {
+    for (const auto& iv : ps.ranges) text += " " + std::to_string(iv.first) + "-" + std::to_string(iv.last);
+    text += " |";
+  };
+  add_addresses(r.src_addr);
+  add_ports(r.src_port);
+  add_addresses(r.dst_addr);
+  add_ports(r.dst_port);
+  for (const RuleOption& o : r.options) text += " " + o.keyword + ":" + o.raw + ";";
+  std::array<unsigned char, 32> digest{};
+  mbedtls_sha256_ret(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data(), 0);
+  return digest;
+}
+
 int action_rank(RuleAction a, const std::vector<RuleAction>& order) {
   RuleAction base = a;
   if (a == RuleAction::rejectsrc || a == RuleAction::rejectdst || a == RuleAction::rejectboth) {
@@ -436,68 +464,33 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
   const ClassificationTable& classes =
       config.classification ? *config.classification : default_classification();
 
-  // Parse.
-  std::vector<ParsedRule> parsed;
-  for (const RuleFile& f : files) {
-    RuleParseResult pr = parse_rules(f.text, f.source, config.vars);
-    for (RuleError& e : pr.errors) {
-      out.errors.push_back({e.source, e.line, e.sid,
-                            "syntax." + std::string(rule_error_reason_name(e.reason)),
-                            std::move(e.message)});
-    }
-    for (ParsedRule& r : pr.rules) parsed.push_back(std::move(r));
-  }
-  const auto parsed_at = Clock::now();
-  st.parse_time = parsed_at - start;
-
-  // Compile; a gid:sid seen twice keeps the higher revision. Each parsed rule is released once
-  // compiled: the parsed form of a large set is several times the size of the compiled one.
+  // Parse and compile one file at a time, releasing each parsed rule once compiled: the parsed
+  // form of a large set is several times the size of the compiled one, so this keeps the peak
+  // memory of a build near the compiled set's size. A gid:sid seen twice keeps the higher rev.
   struct Compiled {
     Signature sig;
     FastPatternSelection fp;
-    std::string id_text;  // "gid:sid:rev;" for the fingerprint
+    std::array<unsigned char, 32> digest;  // of the rule's ids, action, header and options
   };
   std::vector<Compiled> compiled;
-  compiled.reserve(parsed.size());
   std::unordered_map<std::uint64_t, std::size_t> by_id;
-  const std::size_t parsed_count = parsed.size();
-  for (std::size_t i = 0; i < parsed.size(); ++i) {
-    ParsedRule r = std::move(parsed[i]);
+  std::size_t parsed_count = 0;
+  std::chrono::nanoseconds parse_time{0}, compile_time{0};
+
+  auto compile_one = [&](ParsedRule r) {
     SignatureCompileResult c = compile_signature(r, classes, set->layout_);
     if (!c.sig) {
       out.errors.push_back({r.source, r.line, r.sid, c.reason, c.message});
-      continue;
+      return;
     }
     bool replaced = false;
     FastPatternSelection sel = choose_fast_pattern(r, replaced);
     st.fast_patterns_replaced += replaced;
     if (sel.problem) {
       out.errors.push_back({r.source, r.line, r.sid, "prefilter", *sel.problem});
-      continue;
+      return;
     }
-    // What identifies the rule's behaviour: ids, action, protocol, direction, the normalised
-    // address and port sets and every option as written.
-    std::string id_text = std::to_string(r.gid) + ":" + std::to_string(r.sid) + ":" +
-                          std::to_string(r.rev) + " " + std::string(rule_action_name(r.action)) +
-                          " " + r.protocol + (r.direction == RuleDirection::both ? " <>" : " ->");
-    auto add_addresses = [&](const AddressSet& a) {
-      for (const auto& iv : a.v4) id_text += " " + std::to_string(iv.first) + "-" + std::to_string(iv.last);
-      for (const auto& iv : a.v6) {
-        id_text += " " + std::to_string(iv.first.hi) + "." + std::to_string(iv.first.lo) + "-" +
-                   std::to_string(iv.last.hi) + "." + std::to_string(iv.last.lo);
-      }
-      id_text += " |";
-    };
-    auto add_ports = [&](const PortSet& ps) {
-      for (const auto& iv : ps.ranges) id_text += " " + std::to_string(iv.first) + "-" + std::to_string(iv.last);
-      id_text += " |";
-    };
-    add_addresses(r.src_addr);
-    add_ports(r.src_port);
-    add_addresses(r.dst_addr);
-    add_ports(r.dst_port);
-    for (const RuleOption& o : r.options) id_text += " " + o.keyword + ":" + o.raw + ";";
-    id_text += "\n";
+    const std::array<unsigned char, 32> digest = rule_digest(r);
     const std::uint64_t id = (std::uint64_t{r.gid} << 32) | r.sid;
     const auto it = by_id.find(id);
     if (it != by_id.end()) {
@@ -510,14 +503,30 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
                                 (replace ? r.source + ":" + std::to_string(r.line)
                                          : old.sig.source + ":" + std::to_string(old.sig.line)) +
                                 "; the higher revision is kept"});
-      if (replace) old = Compiled{std::move(*c.sig), std::move(sel), std::move(id_text)};
-      continue;
+      if (replace) old = Compiled{std::move(*c.sig), std::move(sel), digest};
+      return;
     }
     by_id.emplace(id, compiled.size());
-    compiled.push_back(Compiled{std::move(*c.sig), std::move(sel), std::move(id_text)});
-  }
-  parsed = {};
+    compiled.push_back(Compiled{std::move(*c.sig), std::move(sel), digest});
+  };
 
+  for (const RuleFile& f : files) {
+    const auto file_start = Clock::now();
+    RuleParseResult pr = parse_rules(f.text, f.source, config.vars);
+    for (RuleError& e : pr.errors) {
+      out.errors.push_back({e.source, e.line, e.sid,
+                            "syntax." + std::string(rule_error_reason_name(e.reason)),
+                            std::move(e.message)});
+    }
+    parsed_count += pr.rules.size();
+    const auto file_parsed = Clock::now();
+    parse_time += file_parsed - file_start;
+    for (ParsedRule& r : pr.rules) compile_one(std::move(r));
+    compile_time += Clock::now() - file_parsed;
+  }
+  st.parse_time = parse_time;
+
+  const auto order_start = Clock::now();
   // Evaluation order: action order, flowbits setters before readers, priority, then load order.
   std::vector<std::size_t> order(compiled.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -551,7 +560,7 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
       s.waits_for_app_layer = true;
       ++st.app_layer_waiting;
       entries.push_back(std::move(e));
-      fingerprint_text += c.id_text;
+      fingerprint_text.append(reinterpret_cast<const char*>(c.digest.data()), c.digest.size());
       continue;
     }
     if (sel.pattern && sel.buffer == kPayloadBuffer) {
@@ -572,7 +581,7 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
       }
     }
     entries.push_back(std::move(e));
-    fingerprint_text += c.id_text;
+    fingerprint_text.append(reinterpret_cast<const char*>(c.digest.data()), c.digest.size());
   }
   compiled = {};
   // A rule on several transports (`ip`) goes into each transport's database: its first entry
@@ -608,7 +617,7 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
     }
   }
   const auto compiled_at = Clock::now();
-  st.compile_time = compiled_at - parsed_at;
+  st.compile_time = compile_time + (compiled_at - order_start);
 
   PrefilterBuildResult pf = Prefilter::build(std::span<const PrefilterEntry>(entries));
   if (!pf.prefilter) {
