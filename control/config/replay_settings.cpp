@@ -1,4 +1,5 @@
 // The Suricata-compatible settings: `--set` keys mapped onto Vigil's configuration.
+#include "dataplane/detect/rules/rule_text.h"
 #include "control/config/replay_settings.h"
 
 #include <cctype>
@@ -8,19 +9,12 @@
 
 namespace vigil {
 
+using detect::lower_ascii;
+using detect::trim;
+
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 SetOutcome ok() { return {}; }
 SetOutcome warning(std::string m) { return {SetOutcome::Status::warning, std::move(m)}; }
@@ -28,7 +22,7 @@ SetOutcome error(std::string m) { return {SetOutcome::Status::error, std::move(m
 
 // Suricata's boolean spellings.
 bool parse_bool(std::string_view v, bool& out) {
-  const std::string l = lower(trim(v));
+  const std::string l = lower_ascii(trim(v));
   if (l == "yes" || l == "true" || l == "on" || l == "1" || l == "enable" || l == "enabled") {
     out = true;
     return true;
@@ -42,7 +36,7 @@ bool parse_bool(std::string_view v, bool& out) {
 
 // Sizes as Suricata writes them: 1234, 100kb, 10mb, 1gb (case-insensitive, 1024-based).
 bool parse_size(std::string_view v, std::uint64_t& out) {
-  const std::string l = lower(trim(v));
+  const std::string l = lower_ascii(trim(v));
   std::size_t i = 0;
   while (i < l.size() && std::isdigit(static_cast<unsigned char>(l[i]))) ++i;
   if (i == 0) return false;
@@ -73,7 +67,7 @@ bool parse_uint(std::string_view v, std::uint64_t max, std::uint64_t& out) {
 }
 
 bool parse_action(std::string_view v, detect::RuleAction& out) {
-  const std::string l = lower(trim(v));
+  const std::string l = lower_ascii(trim(v));
   if (l == "pass") out = detect::RuleAction::pass;
   else if (l == "drop") out = detect::RuleAction::drop;
   else if (l == "reject") out = detect::RuleAction::reject;
@@ -92,7 +86,7 @@ ReplaySettings suricata_compatible_defaults() {
 }
 
 SetOutcome apply_checksum_mode(std::string_view mode, ReplaySettings& s) {
-  const std::string m = lower(trim(mode));
+  const std::string m = lower_ascii(trim(mode));
   if (m == "none") {
     s.checksums = ChecksumMode::none;
   } else if (m == "all") {
@@ -108,7 +102,7 @@ SetOutcome apply_suricata_set(std::string_view assignment, ReplaySettings& s) {
   if (eq == std::string_view::npos) {
     return error("--set " + std::string(assignment) + ": expected KEY=VALUE");
   }
-  const std::string key = lower(trim(assignment.substr(0, eq)));
+  const std::string key = lower_ascii(trim(assignment.substr(0, eq)));
   const std::string_view value = trim(assignment.substr(eq + 1));
   const std::string shown = "--set " + key + "=" + std::string(value);
   auto bad = [&](std::string_view what) { return error(shown + ": " + std::string(what)); };

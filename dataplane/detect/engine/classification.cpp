@@ -1,3 +1,4 @@
+#include "dataplane/detect/rules/rule_text.h"
 #include "dataplane/detect/engine/classification.h"
 
 #include <cstddef>
@@ -16,22 +17,7 @@ namespace {
 constexpr std::size_t kMaxNameLength = 63;          // Suricata: 64-byte buffer
 constexpr std::size_t kMaxDescriptionLength = 511;  // Suricata: 512-byte buffer
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
+char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -43,16 +29,6 @@ bool valid_name(std::string_view n) {
   return true;
 }
 
-std::string quote(std::string_view s) {
-  constexpr std::size_t kMax = 60;
-  std::string out = "'";
-  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-  }
-  if (s.size() > kMax) out += "...";
-  return out + "'";
-}
 
 bool consume(std::string_view& s, std::string_view word) {
   if (s.substr(0, word.size()) != word) return false;
@@ -65,18 +41,18 @@ bool consume(std::string_view& s, std::string_view word) {
 std::string parse_line(std::string_view line, ClassType& out) {
   std::string_view s = trim(line);
   if (!consume(s, "config") || !consume(s, "classification") || !consume(s, ":"))
-    return "not a 'config classification: name,description,priority' line: " + quote(line);
+    return "not a 'config classification: name,description,priority' line: " + quoted(line);
   std::size_t first = s.find(',');
   std::size_t last = s.rfind(',');
   if (first == std::string_view::npos || first == last)
-    return "expected name,description,priority: " + quote(s);
+    return "expected name,description,priority: " + quoted(s);
   std::string_view name = trim(s.substr(0, first));
   std::string_view description = trim(s.substr(first + 1, last - first - 1));
   std::string_view priority = trim(s.substr(last + 1));
   if (!valid_name(name))
-    return "bad classtype name " + quote(name) + " (a letter, then letters, digits, '-', '_')";
+    return "bad classtype name " + quoted(name) + " (a letter, then letters, digits, '-', '_')";
   if (name.size() > kMaxNameLength)
-    return "classtype name " + quote(name) + " is longer than " + std::to_string(kMaxNameLength) +
+    return "classtype name " + quoted(name) + " is longer than " + std::to_string(kMaxNameLength) +
            " characters";
   if (description.empty()) return "classtype " + std::string(name) + " has no description";
   if (description.size() > kMaxDescriptionLength)
@@ -86,13 +62,13 @@ std::string parse_line(std::string_view line, ClassType& out) {
   unsigned value = 0;
   for (char c : priority) {
     if (!is_digit(c))
-      return "priority of classtype " + std::string(name) + " is not a number: " + quote(priority);
+      return "priority of classtype " + std::string(name) + " is not a number: " + quoted(priority);
     value = value * 10 + static_cast<unsigned>(c - '0');
     if (value > 255)
-      return "priority of classtype " + std::string(name) + " " + quote(priority) + " is above 255";
+      return "priority of classtype " + std::string(name) + " " + quoted(priority) + " is above 255";
   }
   out.name.clear();
-  for (char c : name) out.name += lower(c);
+  for (char c : name) out.name += lower_ascii(c);
   out.description = std::string(description);
   out.priority = static_cast<std::uint8_t>(value);
   return {};

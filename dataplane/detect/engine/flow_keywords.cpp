@@ -1,4 +1,5 @@
 // flow, flowbits, flowint and tag: load-time parsing.
+#include "dataplane/detect/rules/rule_text.h"
 #include "dataplane/detect/engine/flow_keywords.h"
 
 #include <cctype>
@@ -10,17 +11,7 @@ namespace vigil::detect {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool valid_var_name(std::string_view n) {
   if (n.empty() || n.size() > 255) return false;
@@ -62,7 +53,7 @@ bool parse_flow_keyword(std::string_view value, FlowCondition& out, std::string&
     return false;
   }
   for (const std::string& item : list.items) {
-    const std::string w = lower(item);
+    const std::string w = lower_ascii(item);
     std::uint16_t f = 0;
     if (w == "to_server" || w == "from_client") {
       f = flowcond::to_server;
@@ -108,7 +99,7 @@ bool parse_flowbits(std::string_view value, FlowVarLayout& layout, FlowVarKeywor
                     std::string& error) {
   const std::string_view v = trim(value);
   const auto comma = v.find(',');
-  const std::string op = lower(trim(v.substr(0, comma)));
+  const std::string op = lower_ascii(trim(v.substr(0, comma)));
   const std::string_view names =
       comma == std::string_view::npos ? std::string_view{} : trim(v.substr(comma + 1));
   if (op == "noalert") {
@@ -189,7 +180,7 @@ bool parse_flowint(std::string_view value, FlowVarLayout& layout, FlowVarKeyword
     return false;
   }
   FlowintAction a;
-  const std::string op = lower(list.items[1]);
+  const std::string op = lower_ascii(list.items[1]);
   struct OpName {
     std::string_view name;
     FlowintOp op;
@@ -244,7 +235,7 @@ bool parse_tag(std::string_view value, TagSpec& out, std::string& error) {
     error = "tag: expected session|host[, count, metric][, src|dst] (" + v + ")";
     return false;
   }
-  const std::string kind = lower(list.items[0]);
+  const std::string kind = lower_ascii(list.items[0]);
   if (kind == "session") {
     out.kind = TagSpec::Kind::session;
   } else if (kind == "host") {
@@ -259,7 +250,7 @@ bool parse_tag(std::string_view value, TagSpec& out, std::string& error) {
       error = "tag: bad count '" + list.items[1] + "'";
       return false;
     }
-    const std::string metric = lower(list.items[2]);
+    const std::string metric = lower_ascii(list.items[2]);
     if (metric == "packets") {
       out.metric = TagSpec::Metric::packets;
     } else if (metric == "bytes") {
@@ -276,7 +267,7 @@ bool parse_tag(std::string_view value, TagSpec& out, std::string& error) {
     return false;
   }
   if (i < list.items.size()) {
-    const std::string dir = lower(list.items[i]);
+    const std::string dir = lower_ascii(list.items[i]);
     if (out.kind != TagSpec::Kind::host || (dir != "src" && dir != "dst")) {
       error = "tag: unexpected '" + list.items[i] + "' (src or dst, host tags only)";
       return false;

@@ -2,17 +2,13 @@
 #include <cctype>
 #include <charconv>
 
+#include "dataplane/detect/rules/rule_text.h"
 #include "dataplane/detect/engine/header_keywords.h"
 
 namespace vigil::detect {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 bool parse_u64(std::string_view s, std::uint64_t max, std::uint64_t& out) {
   s = trim(s);

@@ -1,5 +1,6 @@
 // RuleSet::build: parse every rule file, compile each rule, order the signatures, build the
 // prefilter and the groups of rules reached without a pattern.
+#include "dataplane/detect/rules/rule_text.h"
 #include "dataplane/detect/engine/rule_set.h"
 
 #include <algorithm>
@@ -17,11 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 template <std::size_t N>
 bool in(const std::string_view (&table)[N], std::string_view s) {

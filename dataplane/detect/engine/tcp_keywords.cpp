@@ -1,6 +1,7 @@
 // flags, window, seq, ack.
 #include <cctype>
 
+#include "dataplane/detect/rules/rule_text.h"
 #include "dataplane/detect/engine/header_keywords.h"
 
 namespace vigil::detect {
@@ -28,11 +29,6 @@ bool flag_bits(std::string_view letters, std::uint8_t& out, std::string& why) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 

@@ -1,3 +1,4 @@
+#include "dataplane/detect/rules/rule_text.h"
 #include "dataplane/detect/engine/threshold.h"
 
 #include <cstring>
@@ -33,22 +34,7 @@ constexpr std::uint32_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
-std::string quote(std::string_view s) {
-  constexpr std::size_t kMax = 60;
-  std::string out = "'";
-  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
-  }
-  if (s.size() > kMax) out += "...";
-  return out + "'";
-}
 
 // The parts of a threshold-style value, each `word value`, once each.
 struct Parts {
@@ -103,12 +89,12 @@ ThresholdSpecResult parse_spec(std::string_view value, const Grammar& g) {
     if (slot == nullptr) {
       if (g.has_type && word == "multiplier")
         return fail("multiplier (type backoff) is not supported");
-      return fail("unknown option " + quote(word));
+      return fail("unknown option " + quoted(word));
     }
     if (*slot) return fail(std::string(word) + " given twice");
     if (arg.empty()) return fail(std::string(word) + " has no value");
     for (char c : arg)
-      if (is_space(c)) return fail(std::string(word) + " takes one value, not " + quote(arg));
+      if (is_space(c)) return fail(std::string(word) + " takes one value, not " + quoted(arg));
     *slot = arg;
   }
   if (g.has_type && !parts.type) return fail("missing type");
@@ -128,14 +114,14 @@ ThresholdSpecResult parse_spec(std::string_view value, const Grammar& g) {
     } else if (t == "backoff") {
       return fail("type backoff is not supported");
     } else {
-      return fail("unknown type " + quote(t) + " (limit, threshold or both)");
+      return fail("unknown type " + quoted(t) + " (limit, threshold or both)");
     }
   } else {
     spec.type = ThresholdType::detection_filter;
   }
 
   std::optional<ThresholdTrack> track = track_named(*parts.track);
-  if (!track) return fail("unknown track " + quote(*parts.track));
+  if (!track) return fail("unknown track " + quoted(*parts.track));
   // Suricata's detection_filter tracks by_src, by_dst and by_flow only.
   if (!g.has_type && (*track == ThresholdTrack::by_rule || *track == ThresholdTrack::by_both))
     return fail("track " + std::string(*parts.track) +
@@ -155,7 +141,7 @@ ThresholdSpecResult parse_spec(std::string_view value, const Grammar& g) {
     } else if (*parts.unique_on == "dst_port") {
       spec.unique_on = ThresholdUnique::dst_port;
     } else {
-      return fail("unknown unique_on " + quote(*parts.unique_on) + " (src_port or dst_port)");
+      return fail("unknown unique_on " + quoted(*parts.unique_on) + " (src_port or dst_port)");
     }
     if (spec.count > kThresholdMaxUniqueCount)
       return fail("unique_on keeps at most " + std::to_string(kThresholdMaxUniqueCount) +

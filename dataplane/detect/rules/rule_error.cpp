@@ -33,6 +33,12 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 std::string quoted(std::string_view s) {
   // Messages stay one short line even for a hostile megabyte of text; control bytes are shown
   // as '?' so a message never breaks a log line.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "dataplane/detect/rules/rule_error.h"
+#include "dataplane/detect/rules/rule_text.h"
 
 namespace vigil::detect {
 
@@ -19,9 +20,5 @@ struct RuleSyntaxError {
   throw RuleSyntaxError{RuleProblem{reason, std::move(message)}};
 }
 
-std::string_view trim(std::string_view s);
-bool equals_ignoring_case(std::string_view a, std::string_view b);
-// Quotes a piece of rule text for a message, cut short when long.
-std::string quoted(std::string_view s);
 
 }  // namespace vigil::detect
