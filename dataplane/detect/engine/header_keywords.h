@@ -10,28 +10,14 @@
 #include <string_view>
 
 #include "dataplane/decode/decoded_packet.h"
+#include "dataplane/detect/payload/payload_match.h"
 
 namespace vigil::detect {
 
-enum class NumOp : std::uint8_t { eq, ne, lt, le, gt, ge, range };
-
-// `N`, `!N`, `<N`, `<=N`, `>N`, `>=N`, `A-B` / `A<>B` (A < x < B, as Suricata's uint keywords).
-struct NumCondition {
-  NumOp op = NumOp::eq;
-  std::uint64_t a = 0, b = 0;
-  bool matches(std::uint64_t v) const {
-    switch (op) {
-      case NumOp::eq: return v == a;
-      case NumOp::ne: return v != a;
-      case NumOp::lt: return v < a;
-      case NumOp::le: return v <= a;
-      case NumOp::gt: return v > a;
-      case NumOp::ge: return v >= a;
-      case NumOp::range: return v > a && v < b;
-    }
-    return false;
-  }
-};
+// Numeric conditions are the payload module's (dsize / bsize use the same forms): `N`, `!N`,
+// `<N`, `<=N`, `>N`, `>=N`, `A-B` / `A<>B` (A < x < B, as Suricata's uint keywords), `!A<>B`.
+using NumOp = UintOp;
+using NumCondition = UintCondition;
 
 // Parses a numeric condition with values in [0, max]; sets `error` (keyword: why) on failure.
 std::optional<NumCondition> parse_num_condition(std::string_view value, std::uint64_t max,

@@ -1,21 +1,15 @@
 // ttl and ip_proto, the shared numeric-condition parser, and the header match.
 #include <cctype>
-#include <charconv>
 
 #include "dataplane/detect/rules/rule_text.h"
 #include "dataplane/detect/engine/header_keywords.h"
+#include "dataplane/detect/payload/payload_values.h"
 
 namespace vigil::detect {
 
 namespace {
 
 
-bool parse_u64(std::string_view s, std::uint64_t max, std::uint64_t& out) {
-  s = trim(s);
-  if (s.empty()) return false;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size() && out <= max;
-}
 
 // IANA protocol names Suricata's ip_proto accepts besides numbers (the common ones).
 std::optional<std::uint64_t> proto_by_name(std::string_view name) {
@@ -43,56 +37,12 @@ std::optional<std::uint64_t> proto_by_name(std::string_view name) {
 
 std::optional<NumCondition> parse_num_condition(std::string_view value, std::uint64_t max,
                                                 std::string_view keyword, std::string& error) {
-  const std::string_view v = trim(value);
-  auto fail = [&](std::string_view why) -> std::optional<NumCondition> {
-    error = std::string(keyword) + ": " + std::string(why) + " (" + std::string(v) + ")";
+  auto parsed = payload_detail::parse_uint_condition(value, max, keyword);
+  if (!parsed.ok()) {
+    error = std::move(parsed.error);
     return std::nullopt;
-  };
-  if (v.empty()) return fail("a value is required");
-  NumCondition c;
-  std::string_view rest = v;
-  if (rest.starts_with("<=")) {
-    c.op = NumOp::le;
-    rest.remove_prefix(2);
-  } else if (rest.starts_with(">=")) {
-    c.op = NumOp::ge;
-    rest.remove_prefix(2);
-  } else if (rest.starts_with('<')) {
-    c.op = NumOp::lt;
-    rest.remove_prefix(1);
-  } else if (rest.starts_with('>')) {
-    c.op = NumOp::gt;
-    rest.remove_prefix(1);
-  } else if (rest.starts_with('!')) {
-    c.op = NumOp::ne;
-    rest.remove_prefix(1);
-  } else if (rest.starts_with('=')) {
-    rest.remove_prefix(1);
   }
-  if (c.op == NumOp::eq) {
-    // A range: A<>B or A-B.
-    std::size_t sep = rest.find("<>");
-    std::size_t sep_len = 2;
-    if (sep == std::string_view::npos) {
-      sep = rest.find('-');
-      sep_len = 1;
-    }
-    if (sep != std::string_view::npos) {
-      std::uint64_t a = 0, b = 0;
-      if (!parse_u64(rest.substr(0, sep), max, a) || !parse_u64(rest.substr(sep + sep_len), max, b)) {
-        return fail("expected A<>B with numbers 0.." + std::to_string(max));
-      }
-      if (a >= b) return fail("the range's lower bound must be below its upper bound");
-      c.op = NumOp::range;
-      c.a = a;
-      c.b = b;
-      return c;
-    }
-  }
-  if (!parse_u64(rest, max, c.a)) {
-    return fail("expected a number 0.." + std::to_string(max) + ", optionally after < > <= >= !");
-  }
-  return c;
+  return parsed.value;
 }
 
 HeaderKeywordStatus parse_header_keyword(std::string_view keyword, std::string_view value,

@@ -162,7 +162,7 @@ Parsed<UintCondition> parse_uint_condition(std::string_view text, std::uint64_t 
   if (sep != std::string_view::npos && sep > 0) {
     if (!number(t.substr(0, sep), c.a) || !number(t.substr(sep + sep_len), c.b)) return r;
     if (c.a >= c.b) {
-      r.error = w + " range " + quote(text) + " needs its first value below its second";
+      r.error = w + " range " + quote(text) + " needs its first value below its second (the lower bound first)";
       return r;
     }
     if (c.b - c.a < 2) {
