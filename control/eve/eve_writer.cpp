@@ -74,18 +74,9 @@ std::string alert_event_json(const detect::AlertRecord& a) {
     j["icmp_code"] = a.icmp_code;
   }
   if (a.flags & detect::alertflag::has_flow) {
-    CommunityIdTuple t;
-    t.family = a.family;
-    t.src = a.flow_client;
-    t.dst = a.flow_server;
-    t.ip_proto = a.ip_proto;
-    t.sport = a.flow_client_port;
-    t.dport = a.flow_server_port;
-    if (a.ip_proto == ipproto::icmp || a.ip_proto == ipproto::icmpv6) {
-      t.sport = a.icmp_type;
-      t.dport = a.icmp_code;
-    }
-    const std::string cid = community_id_v1(t);
+    const std::string cid = community_id_v1(
+        community_id_tuple(a.family, a.flow_client, a.flow_server, a.ip_proto,
+                           a.flow_client_port, a.flow_server_port, a.icmp_type, a.icmp_code));
     if (!cid.empty()) j["community_id"] = cid;
     j["direction"] = a.dir == FlowDirection::to_server ? "to_server" : "to_client";
   }

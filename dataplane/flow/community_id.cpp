@@ -130,20 +130,28 @@ std::string community_id_v1(const CommunityIdTuple& t, std::uint16_t seed) {
   return std::string(buf, kCommunityIdLen);
 }
 
-CommunityIdTuple community_id_tuple(const FlowRecord& r) {
+CommunityIdTuple community_id_tuple(IpFamily family, const IpAddress& client,
+                                    const IpAddress& server, std::uint8_t ip_proto,
+                                    std::uint16_t client_port, std::uint16_t server_port,
+                                    std::uint8_t icmp_type, std::uint8_t icmp_code) {
   CommunityIdTuple t;
-  t.family = r.family;
-  t.src = r.client_addr;
-  t.dst = r.server_addr;
-  t.ip_proto = r.ip_proto;
-  if (r.ip_proto == ipproto::icmp || r.ip_proto == ipproto::icmpv6) {
-    t.sport = r.icmp_type;
-    t.dport = r.icmp_code;
+  t.family = family;
+  t.src = client;
+  t.dst = server;
+  t.ip_proto = ip_proto;
+  if (ip_proto == ipproto::icmp || ip_proto == ipproto::icmpv6) {
+    t.sport = icmp_type;
+    t.dport = icmp_code;
   } else {
-    t.sport = r.client_port;
-    t.dport = r.server_port;
+    t.sport = client_port;
+    t.dport = server_port;
   }
   return t;
+}
+
+CommunityIdTuple community_id_tuple(const FlowRecord& r) {
+  return community_id_tuple(r.family, r.client_addr, r.server_addr, r.ip_proto, r.client_port,
+                            r.server_port, r.icmp_type, r.icmp_code);
 }
 
 std::string community_id_v1(const FlowRecord& r, std::uint16_t seed) {

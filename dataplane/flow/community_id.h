@@ -33,6 +33,11 @@ bool community_id_v1(const CommunityIdTuple& t, std::uint16_t seed,
 // The id as a string; empty when the tuple has no IP family.
 std::string community_id_v1(const CommunityIdTuple& t, std::uint16_t seed = 0);
 
+// A flow's tuple: client as source; for ICMP the message type and code stand for the ports.
+CommunityIdTuple community_id_tuple(IpFamily family, const IpAddress& client,
+                                    const IpAddress& server, std::uint8_t ip_proto,
+                                    std::uint16_t client_port, std::uint16_t server_port,
+                                    std::uint8_t icmp_type, std::uint8_t icmp_code);
 // A flow record's tuple: client as source; for ICMP the client's first message type and code.
 CommunityIdTuple community_id_tuple(const FlowRecord& r);
 std::string community_id_v1(const FlowRecord& r, std::uint16_t seed = 0);

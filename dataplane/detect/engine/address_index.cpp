@@ -4,22 +4,6 @@
 
 namespace vigil::detect {
 
-namespace {
-
-std::uint32_t v4_key(const IpAddress& a) {
-  return (std::uint32_t{a.b[0]} << 24) | (std::uint32_t{a.b[1]} << 16) |
-         (std::uint32_t{a.b[2]} << 8) | a.b[3];
-}
-
-U128 v6_key(const IpAddress& a) {
-  U128 k;
-  for (int i = 0; i < 8; ++i) k.hi = (k.hi << 8) | a.b[i];
-  for (int i = 8; i < 16; ++i) k.lo = (k.lo << 8) | a.b[i];
-  return k;
-}
-
-}  // namespace
-
 void AddressIndex::add(std::uint32_t rule, const AddressSet& set) {
   for (const auto& iv : set.v4) v4_.pending.push_back({iv.first, iv.last, rule});
   for (const auto& iv : set.v6) v6_.pending.push_back({iv.first, iv.last, rule});
@@ -90,8 +74,8 @@ std::span<const std::uint32_t> AddressIndex::Table<K>::lookup(const K& key) cons
 }
 
 std::span<const std::uint32_t> AddressIndex::lookup(IpFamily family, const IpAddress& addr) const {
-  if (family == IpFamily::v4) return v4_.lookup(v4_key(addr));
-  if (family == IpFamily::v6) return v6_.lookup(v6_key(addr));
+  if (family == IpFamily::v4) return v4_.lookup(ipv4_key(addr));
+  if (family == IpFamily::v6) return v6_.lookup(ipv6_key(addr));
   return {};
 }
 

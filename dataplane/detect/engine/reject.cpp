@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/decode/checksum.h"
+
 namespace vigil::detect {
 
 namespace {
@@ -16,16 +18,6 @@ void put32(std::uint8_t* p, std::uint32_t v) {
   put16(p + 2, static_cast<std::uint16_t>(v));
 }
 
-std::uint32_t sum(const std::uint8_t* d, std::size_t n, std::uint32_t acc) {
-  std::size_t i = 0;
-  for (; i + 1 < n; i += 2) acc += (std::uint32_t{d[i]} << 8) | d[i + 1];
-  if (i < n) acc += std::uint32_t{d[i]} << 8;
-  return acc;
-}
-std::uint16_t fold(std::uint32_t acc) {
-  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
-  return static_cast<std::uint16_t>(~acc);
-}
 
 // The IP header of the answer, from `src` to `dst`; returns its length. `payload_len` follows.
 std::size_t ip_header(IpFamily family, const IpAddress& src, const IpAddress& dst,
@@ -38,7 +30,7 @@ std::size_t ip_header(IpFamily family, const IpAddress& src, const IpAddress& ds
     out[9] = proto;
     std::memcpy(out + 12, src.b.data(), 4);
     std::memcpy(out + 16, dst.b.data(), 4);
-    put16(out + 10, fold(sum(out, 20, 0)));
+    put16(out + 10, checksum_finish(checksum_add({out, 20}, 0)));
     return 20;
   }
   std::memset(out, 0, 40);
@@ -51,13 +43,6 @@ std::size_t ip_header(IpFamily family, const IpAddress& src, const IpAddress& ds
   return 40;
 }
 
-std::uint32_t pseudo_sum(IpFamily family, const IpAddress& src, const IpAddress& dst,
-                         std::uint8_t proto, std::size_t len) {
-  const std::size_t alen = family == IpFamily::v4 ? 4 : 16;
-  std::uint32_t acc = sum(src.b.data(), alen, 0);
-  acc = sum(dst.b.data(), alen, acc);
-  return acc + proto + static_cast<std::uint32_t>(len >> 16) + static_cast<std::uint32_t>(len & 0xffff);
-}
 
 }  // namespace
 
@@ -88,7 +73,8 @@ std::size_t build_reject(const DecodedPacket& p, RejectTarget target, std::span<
       t[13] = tcpflag::rst;
     }
     t[12] = 5 << 4;
-    put16(t + 16, fold(sum(t, 20, pseudo_sum(p.family, src, dst, ipproto::tcp, 20))));
+    put16(t + 16, checksum_finish(
+                      checksum_add({t, 20}, pseudo_header_sum(p.family, src, dst, ipproto::tcp, 20))));
     return ip_len + 20;
   }
   // ICMP errors are never answered with ICMP errors (RFC 1122 / RFC 4443).
@@ -112,8 +98,8 @@ std::size_t build_reject(const DecodedPacket& p, RejectTarget target, std::span<
   m[0] = v4 ? 3 : 1;  // destination unreachable
   m[1] = v4 ? 3 : 4;  // port unreachable
   std::memcpy(m + 8, p.l3.data(), quote);
-  const std::uint32_t base = v4 ? 0 : pseudo_sum(p.family, p.dst, p.src, proto, 8 + quote);
-  put16(m + 2, fold(sum(m, 8 + quote, base)));
+  const std::uint32_t base = v4 ? 0 : pseudo_header_sum(p.family, p.dst, p.src, proto, 8 + quote);
+  put16(m + 2, checksum_finish(checksum_add({m, 8 + quote}, base)));
   return ip_len + 8 + quote;
 }
 

@@ -217,9 +217,12 @@ struct AddressDomain {
 
 }  // namespace
 
+std::uint32_t ipv4_key(const IpAddress& addr) { return v4_key(addr.b.data()); }
+U128 ipv6_key(const IpAddress& addr) { return v6_key(addr.b.data()); }
+
 bool matches(const AddressSet& set, IpFamily family, const IpAddress& addr) {
-  if (family == IpFamily::v4) return contains(set.v4, v4_key(addr.b.data()));
-  if (family == IpFamily::v6) return contains(set.v6, v6_key(addr.b.data()));
+  if (family == IpFamily::v4) return contains(set.v4, ipv4_key(addr));
+  if (family == IpFamily::v6) return contains(set.v6, ipv6_key(addr));
   return false;
 }
 

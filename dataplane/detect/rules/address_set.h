@@ -19,6 +19,10 @@ struct AddressSet {
   IntervalList<U128> v6;           // IPv6 addresses as 128-bit numbers
 };
 
+// An address as the number the sets are ordered by (IPv4 host order; IPv6 as 128 bits).
+std::uint32_t ipv4_key(const IpAddress& addr);
+U128 ipv6_key(const IpAddress& addr);
+
 // True when `addr` of `family` is in the set (IpFamily::none never matches).
 bool matches(const AddressSet& set, IpFamily family, const IpAddress& addr);
 
