@@ -157,6 +157,7 @@ struct PassResult {
   std::uint64_t alerts = 0;          // during the timed loop and at shutdown
   std::uint64_t alerts_at_end = 0;   // of which at shutdown (untimed)
   std::uint64_t flows = 0;
+  std::uint64_t app_records = 0;  // EVE http / dns / tls records
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // detect.* of the pass
 };
 
@@ -165,11 +166,16 @@ struct PassResult {
 PassResult worker_pass(std::span<const PacketView> views, const vigil::WorkerConfig& cfg,
                        bool keep_counters) {
   PassResult r;
+  std::string record;
   auto worker = std::make_unique<vigil::Worker>(cfg, 0);
   auto drain = [&] {
     worker->records().consume_all([&](const vigil::FlowRecord&) { ++r.flows; });
     if (auto* d = worker->detect()) {
       d->alerts().consume_all([&](const vigil::detect::AlertRecord&) { ++r.alerts; });
+    }
+    if (auto* a = worker->app()) {
+      vigil::app::AppRecordHeader h;
+      while (vigil::app::pop_app_record(a->records(), h, record)) ++r.app_records;
     }
   };
   std::uint64_t now = 0;
@@ -187,9 +193,11 @@ PassResult worker_pass(std::span<const PacketView> views, const vigil::WorkerCon
   worker->shutdown();
   drain();
   r.alerts_at_end = r.alerts - before;
-  if (keep_counters && worker->detect()) {
-    worker->detect()->for_each_counter([&](std::string_view name, std::uint64_t v) {
-      r.counters.emplace_back(std::string(name), v);
+  if (keep_counters) {
+    worker->for_each_counter([&](std::string_view name, std::uint64_t v) {
+      if (name.starts_with("detect.") || name.starts_with("app_layer.")) {
+        r.counters.emplace_back(std::string(name), v);
+      }
     });
   }
   return r;
@@ -218,7 +226,8 @@ void print_run(const char* what, std::uint64_t packets, std::uint64_t bytes, con
 }
 
 struct Measured {
-  Series raw, bare, rules;
+  Series raw, bare, app, rules;
+  std::uint64_t app_records = 0;
   PassResult last_rules;
   std::uint64_t last_flows = 0;
   bool alerts_vary = false;
@@ -228,16 +237,21 @@ struct Measured {
 // `passes` timed passes after one untimed warm-up of each loop; the three loops take turns within
 // each pass, so a slow spell of the (shared) machine hits them alike.
 Measured measure(std::span<const PacketView> views, const vigil::WorkerConfig& bare_cfg,
-                 const vigil::WorkerConfig& rules_cfg, unsigned passes, std::uint64_t& sink) {
+                 const vigil::WorkerConfig& app_cfg, const vigil::WorkerConfig& rules_cfg,
+                 unsigned passes, std::uint64_t& sink) {
   Measured m;
   raw_pass(views, sink);
   worker_pass(views, bare_cfg, false);
+  worker_pass(views, app_cfg, false);
   if (rules_cfg.rules) worker_pass(views, rules_cfg, false);
   for (unsigned p = 0; p < passes; ++p) {
     m.raw.secs.push_back(raw_pass(views, sink));
     const PassResult b = worker_pass(views, bare_cfg, false);
     m.bare.secs.push_back(b.secs);
     m.last_flows = b.flows;
+    const PassResult a = worker_pass(views, app_cfg, false);
+    m.app.secs.push_back(a.secs);
+    m.app_records = a.app_records;
     if (rules_cfg.rules) {
       PassResult r = worker_pass(views, rules_cfg, p + 1 == passes);
       m.rules.secs.push_back(r.secs);
@@ -253,7 +267,10 @@ Measured measure(std::span<const PacketView> views, const vigil::WorkerConfig& b
 void report(const Measured& m, std::uint64_t packets, std::uint64_t bytes, bool with_rules,
             bool show_counters) {
   print_run("raw read", packets, bytes, m.raw, nullptr);
-  print_run("no rules", packets, bytes, m.bare, "0");
+  print_run("no app", packets, bytes, m.bare, "0");
+  print_run("app layer", packets, bytes, m.app, "0");
+  std::printf("app-layer records (http, dns, tls) per pass: %llu\n",
+              static_cast<unsigned long long>(m.app_records));
   if (!with_rules) return;
   char alerts[96];
   if (m.alerts_vary) {
@@ -266,8 +283,16 @@ void report(const Measured& m, std::uint64_t packets, std::uint64_t bytes, bool 
                   static_cast<unsigned long long>(m.last_rules.alerts_at_end));
   }
   print_run("rules", packets, bytes, m.rules, alerts);
-  std::printf("ratio rules/no-rules: best %.2fx, median %.2fx\n", m.rules.best() / m.bare.best(),
-              m.rules.median() / m.bare.median());
+  std::printf("ratio rules/no-rules: best %.2fx, median %.2fx\n", m.rules.best() / m.app.best(),
+              m.rules.median() / m.app.median());
+  // Each loop adds one stage to the one before: their differences are the stages' shares.
+  const double total = m.rules.median();
+  const double dec = m.bare.median(), app = std::max(0.0, m.app.median() - dec),
+               det = std::max(0.0, total - m.app.median());
+  std::printf("time per stage (medians): decode+flow+stream %.0f%% (%.0f ns/packet), app layer "
+              "%.0f%% (%.0f ns/packet), detection %.0f%% (%.0f ns/packet)\n",
+              100 * dec / total, dec * 1e9 / packets, 100 * app / total, app * 1e9 / packets,
+              100 * det / total, det * 1e9 / packets);
   std::printf("ratio rules/raw read: best %.1fx, median %.1fx; no-rules/raw read: best %.1fx\n",
               m.rules.best() / m.raw.best(), m.rules.median() / m.raw.median(),
               m.bare.best() / m.raw.best());
@@ -411,7 +436,10 @@ int main(int argc, char** argv) {
   bare.flows.tcp.midstream = midstream;
   bare.stream.midstream_pickup = midstream;
   bare.record_queue_capacity = 1u << 20;
-  vigil::WorkerConfig with = bare;
+  bare.app.enabled = false;
+  vigil::WorkerConfig with_app = bare;
+  with_app.app.enabled = true;
+  vigil::WorkerConfig with = with_app;
   with.rules = rules;
 
   const std::uint64_t packets = set.views.size();
@@ -423,7 +451,7 @@ int main(int argc, char** argv) {
               kBurst);
 
   std::uint64_t sink = 0;
-  const Measured all = measure(set.views, bare, with, passes, sink);
+  const Measured all = measure(set.views, bare, with_app, with, passes, sink);
   std::printf("flows: %llu records per pass\n", static_cast<unsigned long long>(all.last_flows));
   report(all, packets, set.wire_bytes, rules != nullptr, true);
 
@@ -435,7 +463,7 @@ int main(int argc, char** argv) {
       const std::size_t a = set.file_start[f], b = set.file_start[f + 1];
       if (a == b) continue;
       const std::span<const PacketView> part(set.views.data() + a, b - a);
-      const Measured m = measure(part, bare, with, passes, sink);
+      const Measured m = measure(part, bare, with_app, with, passes, sink);
       const double n = static_cast<double>(b - a);
       std::printf("  %-60s %7zu %9.1f", std::filesystem::path(pcaps[f]).filename().c_str(), b - a,
                   m.bare.median() * 1e9 / n);

@@ -18,3 +18,5 @@ add_library(vigil_mbedtls INTERFACE)
 target_include_directories(vigil_mbedtls INTERFACE ${MBEDTLS_INCLUDE_DIR})
 target_link_libraries(vigil_mbedtls INTERFACE ${MBEDTLS_LIB} ${MBEDX509_LIB} ${MBEDCRYPTO_LIB})
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)     # pcre keyword (detection), JIT
+find_package(ZLIB REQUIRED)                                      # HTTP gzip / deflate bodies
+pkg_check_modules(LZMA REQUIRED IMPORTED_TARGET liblzma)         # HTTP lzma bodies (opt-in)

@@ -79,6 +79,7 @@ std::string alert_event_json(const detect::AlertRecord& a) {
                            a.flow_client_port, a.flow_server_port, a.icmp_type, a.icmp_code));
     if (!cid.empty()) j["community_id"] = cid;
     j["direction"] = a.dir == FlowDirection::to_server ? "to_server" : "to_client";
+    if (a.app_proto != 0) j["app_proto"] = app::app_proto_name(static_cast<app::AppProto>(a.app_proto));
   }
   Json alert;
   alert["action"] = (a.flags & detect::alertflag::blocked) ? "blocked" : "allowed";
@@ -149,6 +150,45 @@ std::string alert_event_json(const detect::AlertRecord& a) {
 
 void EveWriter::write_alert(const detect::AlertRecord& a) { write_line(alert_event_json(a)); }
 
+std::string app_event_json(const app::AppRecordHeader& h, std::string_view object_json) {
+  Json j;
+  j["timestamp"] = timestamp(h.ts_ns);
+  j["flow_id"] = h.flow_id;
+  j["pcap_cnt"] = h.pcap_cnt;
+  const std::string_view proto = app::app_proto_name(h.proto);
+  j["event_type"] = proto;
+  if (h.vlan[0] != 0 || h.vlan[1] != 0) {
+    Json vlan = Json::array();
+    vlan.push_back(h.vlan[0]);
+    if (h.vlan[1] != 0) vlan.push_back(h.vlan[1]);
+    j["vlan"] = vlan;
+  }
+  j["src_ip"] = ip_text(h.family, h.src);
+  j["src_port"] = h.sport;
+  j["dest_ip"] = ip_text(h.family, h.dst);
+  j["dest_port"] = h.dport;
+  j["proto"] = proto_name(h.ip_proto);
+  const bool ts = h.dir == FlowDirection::to_server;
+  const std::string cid = community_id_v1(community_id_tuple(
+      h.family, ts ? h.src : h.dst, ts ? h.dst : h.src, h.ip_proto, ts ? h.sport : h.dport,
+      ts ? h.dport : h.sport, 0, 0));
+  if (!cid.empty()) j["community_id"] = cid;
+  if (h.proto != app::AppProto::tls) j["tx_id"] = h.tx_id;
+  // The protocol object was written by the app layer as JSON text: spliced in as it is.
+  std::string line = j.dump();
+  line.pop_back();
+  line += ",\"";
+  line += proto;
+  line += "\":";
+  line += object_json;
+  line += '}';
+  return line;
+}
+
+void EveWriter::write_app_record(const app::AppRecordHeader& h, std::string_view object_json) {
+  write_line(app_event_json(h, object_json));
+}
+
 std::string flow_event_json(const FlowRecord& r) {
   Json j;
   j["timestamp"] = timestamp(r.end_ns);
@@ -174,6 +214,7 @@ std::string flow_event_json(const FlowRecord& r) {
     }
   }
   j["community_id"] = community_id_v1(r);
+  if (r.app_proto != 0) j["app_proto"] = app::app_proto_name(static_cast<app::AppProto>(r.app_proto));
   Json flow;
   flow["pkts_toserver"] = r.pkts_toserver;
   flow["pkts_toclient"] = r.pkts_toclient;

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "dataplane/app/app_record.h"
 #include "dataplane/detect/engine/alert.h"
 #include "dataplane/flow/flow_record.h"
 
@@ -30,6 +31,8 @@ class EveWriter {
   void write_flow(const FlowRecord& record);
   // The record's signature must still be alive (its RuleSet held by the caller).
   void write_alert(const detect::AlertRecord& alert);
+  // An app-layer event (http, dns, tls): the record's header and its protocol object's JSON.
+  void write_app_record(const app::AppRecordHeader& h, std::string_view object_json);
   void write_stats(std::uint64_t ts_ns, std::uint64_t uptime_s, const CounterList& counters);
 
   // Flushes and fsyncs. Returns false and sets err when any write failed (disk full, I/O error).
@@ -53,5 +56,7 @@ std::string flow_event_json(const FlowRecord& record);
 // The JSON text of an alert event, with Suricata's field names (alert{action, gid, signature_id,
 // rev, signature, category, severity, metadata}, the packet's addresses, the flow's counters).
 std::string alert_event_json(const detect::AlertRecord& alert);
+// The JSON text of an app-layer event: Suricata's envelope with the protocol object inside.
+std::string app_event_json(const app::AppRecordHeader& h, std::string_view object_json);
 
 }  // namespace vigil::eve

@@ -109,6 +109,11 @@ void drain(Worker& worker, eve::EveWriter& eve, ReplayTally& tally) {
       tally.add_alert(a);
     });
   }
+  if (auto* a = worker.app()) {
+    app::AppRecordHeader h;
+    std::string json;
+    while (app::pop_app_record(a->records(), h, json)) eve.write_app_record(h, json);
+  }
   worker.records().consume_all([&](const FlowRecord& r) {
     eve.write_flow(r);
     tally.add(r);
@@ -201,6 +206,14 @@ int run_replay(const ReplayOptions& opt) {
   WorkerConfig config = settings.worker;
   config.flows.max_flows = opt.max_flows;
   config.validate_checksums = settings.checksums == ChecksumMode::all;
+  const AppLayerSettings& al = settings.app_layer;
+  config.app.http.request_body_limit =
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(al.http_request_body_limit, 1u << 30));
+  config.app.http.response_body_limit =
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(al.http_response_body_limit, 1u << 30));
+  config.app.http.decompress_layer_limit =
+      static_cast<std::uint8_t>(std::min<std::uint32_t>(al.http_decompress_layer_limit, 255));
+  config.app.http.lzma = al.http_lzma;
   auto worker = std::make_unique<Worker>(config, 0);
   ReplayTally tally;
   tally.keep = opt.show_flows;

@@ -177,6 +177,38 @@ void print_summary(std::FILE* out, const Worker& worker, const ReplayTally& tall
                with_commas(c.fragments).c_str(), with_commas(c.reassembled).c_str(),
                human_bytes(c.stream_bytes).c_str());
 
+  if (const app::AppLayer* al = worker.app()) {
+    // Flows by application protocol, transactions logged, and the parsers' anomaly counters.
+    std::string protos, parser;  // parser counters: events and sizes, not only errors
+    const auto& ac = al->counters();
+    for (std::size_t i = 0; i < ac.values.size(); ++i) {
+      const std::string_view name = app::app_counter_name(static_cast<app::AppCounter>(i));
+      if (ac.values[i] == 0 || !name.starts_with("app_layer.flow.")) continue;
+      protos += (protos.empty() ? "" : ", ") + std::string(name.substr(15)) + " " +
+                with_commas(ac.values[i]);
+    }
+    al->for_each_counter([&](std::string_view name, std::uint64_t v) {
+      if (v == 0 || name.starts_with("app_layer.")) return;
+      if (parser.size() < 400) {
+        parser += (parser.empty() ? "" : ", ") + std::string(name) + " " + with_commas(v);
+      }
+    });
+    std::fprintf(out, "app layer: %s; transactions: http %s, dns %s, tls %s\n",
+                 protos.empty() ? "no protocol recognised" : protos.c_str(),
+                 with_commas(ac.get(app::AppCounter::tx_http)).c_str(),
+                 with_commas(ac.get(app::AppCounter::tx_dns)).c_str(),
+                 with_commas(ac.get(app::AppCounter::tx_tls)).c_str());
+    if (!parser.empty()) {
+      std::fprintf(out, "  parser counters: %s\n", parser.c_str());
+    }
+    if (ac.get(app::AppCounter::records_dropped) + ac.get(app::AppCounter::state_exhausted) != 0) {
+      std::fprintf(out, "WARNING: app layer: %s records dropped (queue full), %s flows not parsed "
+                   "(no state slot)\n",
+                   with_commas(ac.get(app::AppCounter::records_dropped)).c_str(),
+                   with_commas(ac.get(app::AppCounter::state_exhausted)).c_str());
+    }
+  }
+
   std::uint64_t events = 0;
   std::string names;
   const auto& dc = worker.decode_counters();

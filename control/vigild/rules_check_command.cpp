@@ -100,9 +100,9 @@ int run_rules_check(const RulesCheckOptions& opt) {
     std::printf("    unsupported keyword %-20s %s\n", kw[i].second.c_str(), with_commas(kw[i].first).c_str());
   }
   std::printf("reached by: fast pattern %s, IP-only %s, port groups / every packet %s; "
-              "waiting for app-layer detection %s\n",
+              "app-layer transactions %s\n",
               with_commas(st.pattern).c_str(), with_commas(st.iponly).c_str(),
-              with_commas(st.no_pattern).c_str(), with_commas(st.app_layer_waiting).c_str());
+              with_commas(st.no_pattern).c_str(), with_commas(st.transaction).c_str());
   std::printf("payload databases %zu (per transport and port group); fast patterns of one "
               "repeated byte replaced %zu\n", st.payload_databases, st.fast_patterns_replaced);
   std::printf("compiled in %.3f s (parse %.3f s, keywords %.3f s, prefilter %.3f s); "

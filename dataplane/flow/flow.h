@@ -56,6 +56,10 @@ struct Flow {
   std::uint8_t timeout_class = 0;         // which timeout list the flow is on
   std::uint8_t flags = 0;                 // flowflag::*
   std::uint32_t detect_slot = kNoFlow;    // the detection engine's per-flow variables, if any
+  std::uint32_t app_slot = kNoFlow;       // the app layer's parser state, if any
+  std::uint16_t app_tx = 0;               // DNS transactions opened (wraps at 65,536)
+  std::uint8_t app_proto = 0;             // app::AppProto: 0 unknown
+  std::uint8_t app_flags = 0;             // app layer's detection state (app_layer.cpp)
 
   bool client_is_lo() const { return (flags & flowflag::client_is_lo) != 0; }
   const IpAddress& client_addr() const { return client_is_lo() ? key.lo_addr : key.hi_addr; }

@@ -7,6 +7,7 @@ FlowRecord make_flow_record(const Flow& f, FlowEndReason reason) {
   constexpr std::size_t tc = dir_index(FlowDirection::to_client);
   FlowRecord r;
   r.flow_id = f.flow_id;
+  r.app_proto = f.app_proto;
   r.start_ns = f.start_ns;
   r.end_ns = f.last_ns;
   r.client_addr = f.client_addr();

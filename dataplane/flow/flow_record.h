@@ -37,6 +37,7 @@ struct FlowRecord {
   std::uint8_t icmp_type = 0, icmp_code = 0;   // client's first ICMP message
   std::uint8_t response_icmp_type = 0, response_icmp_code = 0;  // server's first (if any)
   std::uint16_t flags = 0;                     // flowrec::*
+  std::uint8_t app_proto = 0;                  // app::AppProto: 0 unknown
 };
 static_assert(std::is_trivially_copyable_v<FlowRecord>);
 

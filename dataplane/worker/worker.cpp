@@ -16,6 +16,7 @@ Worker::Worker(const WorkerConfig& config, std::uint16_t worker_id)
       stream_(config.stream),
       records_(config.record_queue_capacity) {
   if (config.rules) detect_ = std::make_unique<detect::DetectContext>(config.rules, config.detect);
+  if (config.app.enabled) app_ = std::make_unique<app::AppLayer>(config.app);
 }
 
 void Worker::count_layers(const DecodedPacket& dp) {
@@ -136,6 +137,17 @@ detect::Verdict Worker::inspect(DecodedPacket& dp, const PacketFlowKey* key,
   counters_.bad_checksum += bad_sum;
   const TcpTrackStatus tcp = flows_.account(*flow, dir, dp, wire_len, ts_ns);
   if (detect_) detect_->begin_packet();
+  // A session picked up mid-stream whose first bytes are a reply (an HTTP response, a TLS
+  // ServerHello) was picked up from its server: the flow is turned round before its bytes are
+  // parsed, as Suricata's protocol detection reverses such flows.
+  if (app_ && dp.ip_proto == ipproto::tcp && !dp.payload.empty() &&
+      (flow->tcp.flags & tcpsess::midstream) && flow->pkts[0] + flow->pkts[1] == 1 &&
+      app_->reply_first(*flow, dir, dp.payload)) {
+    flow_swap_direction(*flow);
+    dir = opposite(dir);
+  }
+  const detect::DetectPacket p{&dp, flow, dir, ts_ns, packet_number_, false, source};
+  packet_ = &p;
   if (dp.ip_proto == ipproto::tcp && !dp.payload.empty() && tcp == TcpTrackStatus::ok && !bad_sum) {
     // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
     const std::uint32_t seq = dp.seq + ((dp.tcp_flags & tcpflag::syn) ? 1u : 0u);
@@ -143,10 +155,12 @@ detect::Verdict Worker::inspect(DecodedPacket& dp, const PacketFlowKey* key,
     stream_dir_ = dir;
     stream_.on_segment(flow->stream[dir_index(dir)], seq, dp.payload, *this);
     stream_flow_ = nullptr;
+  } else if (app_ && dp.ip_proto == ipproto::udp && !dp.payload.empty()) {
+    app_->on_datagram(*flow, dir, dp.payload, {ts_ns, packet_number_}, *this);
   }
+  packet_ = nullptr;
   if (!detect_) return detect::Verdict::accept;
-  const detect::Verdict v =
-      detect_->inspect(detect::DetectPacket{&dp, flow, dir, ts_ns, packet_number_, false, source});
+  const detect::Verdict v = detect_->inspect(p);
   counters_.dropped += v != detect::Verdict::accept;
   return v;
 }
@@ -155,6 +169,19 @@ void Worker::on_stream_data(StreamDirState&, std::span<const std::uint8_t> data,
   counters_.stream_bytes += data.size();
   counters_.stream_gaps += after_gap;
   if (detect_ && stream_flow_ != nullptr) detect_->on_stream_data(*stream_flow_, stream_dir_, data);
+  if (app_ && stream_flow_ != nullptr) {
+    app_->on_stream_data(*stream_flow_, stream_dir_, data, after_gap, {now_ns_, packet_number_},
+                         *this);
+  }
+}
+
+void Worker::on_app_tx(Flow& flow, const app::AppTxView& tx) {
+  if (!detect_) return;
+  if (packet_ != nullptr && packet_->flow == &flow) {
+    detect_->inspect_app(*packet_, tx);
+  } else {
+    detect_->inspect_app_end(flow, tx, now_ns_);  // the flow is ending: no packet
+  }
 }
 
 void Worker::on_flow_end(Flow& flow, FlowEndReason reason) {
@@ -171,6 +198,7 @@ void Worker::on_flow_end(Flow& flow, FlowEndReason reason) {
       stream_.release(flow.stream[d]);
     }
   }
+  if (app_) app_->on_flow_end(flow, {now_ns_, packet_number_}, *this);
   if (detect_) detect_->on_flow_end(flow);
   ++counters_.flows_ended;
   if (!records_.push(make_flow_record(flow, reason))) ++counters_.records_dropped;
@@ -217,6 +245,7 @@ void Worker::for_each_counter(
   fn("stream.segments_in_use", stream_.counters().segments_in_use);
   fn("stream.gap_deliveries", c.stream_gaps);
   vigil::for_each_counter(defrag_.counters(), defrag_counter_name, fn);
+  if (app_) app_->for_each_counter(fn);
   if (detect_) {
     fn("detect.verdict_dropped", c.dropped);
     detect_->for_each_counter(fn);

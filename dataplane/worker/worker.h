@@ -16,6 +16,7 @@
 #include <span>
 #include <string_view>
 
+#include "dataplane/app/app_layer.h"
 #include "dataplane/decode/decode.h"
 #include "dataplane/defrag/defrag.h"
 #include "dataplane/detect/engine/detect_context.h"
@@ -33,6 +34,7 @@ struct WorkerConfig {
   std::uint32_t expire_budget = 256;            // flows ended by timeout per tick, at most
   std::shared_ptr<const detect::RuleSet> rules;  // null: no detection
   detect::DetectConfig detect{};
+  app::AppLayerConfig app{};  // app.enabled = false: no protocol detection or parsing
   bool validate_checksums = false;  // -k all: TCP segments with a bad checksum skip the stream
 };
 
@@ -54,7 +56,7 @@ struct WorkerCounters {
   std::uint64_t bad_checksum = 0;              // TCP segments ignored by tracking (-k all)
 };
 
-class Worker final : private FlowEndHandler, private StreamSink {
+class Worker final : private FlowEndHandler, private StreamSink, private app::AppObserver {
  public:
   static constexpr std::size_t kMaxBurst = 64;  // longer bursts are processed in pieces
 
@@ -78,6 +80,9 @@ class Worker final : private FlowEndHandler, private StreamSink {
   // Alerts of the last bursts, for the control plane; null without rules.
   detect::DetectContext* detect() { return detect_.get(); }
   const detect::DetectContext* detect() const { return detect_.get(); }
+  // App-layer records (EVE http / dns / tls) for the control plane; null when disabled.
+  app::AppLayer* app() { return app_.get(); }
+  const app::AppLayer* app() const { return app_.get(); }
   // Verdict of each packet of the last burst given to process_burst (by index in that burst).
   std::span<const detect::Verdict> verdicts() const { return {scratch_.verdict.data(), last_burst_}; }
   const WorkerCounters& counters() const { return counters_; }
@@ -100,6 +105,7 @@ class Worker final : private FlowEndHandler, private StreamSink {
   void on_flow_end(Flow& flow, FlowEndReason reason) override;
   void on_stream_data(StreamDirState& dir, std::span<const std::uint8_t> data,
                       bool after_gap) override;
+  void on_app_tx(Flow& flow, const app::AppTxView& tx) override;
 
   // Per-burst working state, kept here rather than on the stack so that a burst does not pay
   // for constructing 64 decoded packets and keys (decode and prepare() fill what is used).
@@ -119,6 +125,8 @@ class Worker final : private FlowEndHandler, private StreamSink {
   StreamReassembler stream_;
   RecordQueue records_;
   std::unique_ptr<detect::DetectContext> detect_;
+  std::unique_ptr<app::AppLayer> app_;
+  const detect::DetectPacket* packet_ = nullptr;  // the packet being inspected, if any
   std::size_t last_burst_ = 0;
   std::uint64_t packet_number_ = 0;   // of the packet being inspected, 1-based over the run
   Flow* stream_flow_ = nullptr;       // flow and direction of the segment being reassembled

@@ -43,6 +43,7 @@ struct AlertRecord {
   FlowDirection dir = FlowDirection::to_server;
   std::uint8_t flags = 0;       // alertflag::*
   PacketSource source = PacketSource::wire;
+  std::uint8_t app_proto = 0;   // app::AppProto of the flow when the alert was raised
   // The outermost tunnel the packet came through (tunnel_depth 0: none).
   std::uint8_t tunnel_depth = 0;
   std::uint8_t tunnel_proto = 0;

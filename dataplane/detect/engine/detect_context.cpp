@@ -30,6 +30,21 @@ struct TailHeader {
 };
 constexpr std::size_t kTailRecord = sizeof(TailHeader) + DetectContext::kStreamTail;
 
+// A packet-less view of one direction of a flow (its addresses and ports, no payload), for what
+// is inspected when a flow ends.
+DecodedPacket flow_side_packet(const Flow& flow, FlowDirection dir) {
+  DecodedPacket pseudo;
+  pseudo.family = flow.key.family;
+  pseudo.ip_proto = flow.key.ip_proto;
+  pseudo.vlan = flow.key.vlan;
+  const bool to_server = dir == FlowDirection::to_server;
+  pseudo.src = to_server ? flow.client_addr() : flow.server_addr();
+  pseudo.dst = to_server ? flow.server_addr() : flow.client_addr();
+  pseudo.sport = to_server ? flow.client_port() : flow.server_port();
+  pseudo.dport = to_server ? flow.server_port() : flow.client_port();
+  return pseudo;
+}
+
 }  // namespace
 
 struct DetectContext::Window {
@@ -168,8 +183,16 @@ bool DetectContext::header_matches(const Signature& s, const DetectPacket& p, Pr
   if (s.family_only != IpFamily::none && dp.family != s.family_only) return false;
   if (p.l4_invalid && (!s.proto_any || !s.sport_any || !s.dport_any)) return false;
   if (s.exact_proto && dp.ip_proto != *s.exact_proto) return false;
-  // Application-layer protocols are not detected yet: such rules wait for the app-layer parsers.
-  if (!s.app_proto.empty()) return false;
+  if (!s.app_proto.empty() || !s.app_layer_protocol.empty()) {
+    const auto proto =
+        p.flow != nullptr ? static_cast<app::AppProto>(p.flow->app_proto) : app::AppProto::unknown;
+    if (!s.app_proto.empty() && (s.app == app::AppProto::unknown || proto != s.app)) return false;
+    for (const Signature::AppLayerProtocol& c : s.app_layer_protocol) {
+      // Until detection has decided, no protocol condition holds, negated or not (Suricata).
+      if (proto == app::AppProto::unknown && c.proto != app::AppProto::unknown) return false;
+      if ((proto == c.proto) == c.negated) return false;
+    }
+  }
   const bool ports = has_ports(dp.ip_proto);
   if ((!s.sport_any || !s.dport_any) && !ports) return false;
   std::uint16_t sport = dp.sport, dport = dp.dport;
@@ -321,10 +344,7 @@ int DetectContext::payload_matches(const Signature& s, const DetectPacket& p, co
   const std::span<const std::uint8_t> payload = p.dp->payload;
   if (s.payload.dsize && !s.payload.dsize->matches(payload.size())) return 0;
   const PayloadMatchList* list = nullptr;
-  for (const PayloadMatchList& l : s.payload.lists) {
-    if (l.buffer != kPayloadBufferId) return 0;  // app-layer buffers: not produced yet
-    list = &l;
-  }
+  for (const PayloadMatchList& l : s.payload.lists) list = &l;  // one: no app-layer buffer
   if (list == nullptr) return 1;  // dsize alone
   begin_rule(payload_scratch_);
   const std::uint16_t f = s.flow.flags;
@@ -347,11 +367,13 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
   if (flow != nullptr) {
     if (flow->flags & flowflag::drop) {
       counters_.add(DetectCounter::dropped_packets);
+      match_count_ = 0;
       return Verdict::drop;
     }
     if (flow->flags & flowflag::pass) {
       counters_.add(DetectCounter::passed_packets);
       stream_len_ = 0;
+      match_count_ = 0;
       return Verdict::accept;
     }
     if (flow->flags & flowflag::flagged) counters_.add(DetectCounter::tagged_packets);
@@ -414,10 +436,10 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
   std::sort(order_.begin(), order_.end());
   if (extra_entries) order_.erase(std::unique(order_.begin(), order_.end()), order_.end());
 
-  match_count_ = 0;
   const auto sigs = rules_->signatures();
   for (std::uint32_t idx : order_) {
     const Signature& s = sigs[idx];
+    if (s.tx_rule) continue;  // inspect_app() runs it on its transaction's progress
     if (p.stream_end && (!s.stream_capable || s.header.any())) {
       continue;  // not about the stream: there is no packet here
     }
@@ -459,6 +481,9 @@ Verdict DetectContext::finalize(const DetectPacket& p) {
   Flow* flow = p.flow;
   const DecodedPacket& dp = *p.dp;
   const auto sigs = rules_->signatures();
+  // Transaction matches came first; every match is finalised in evaluation order.
+  std::sort(matches_.begin(), matches_.begin() + static_cast<std::ptrdiff_t>(match_count_),
+            [](const Match& a, const Match& b) { return a.sig < b.sig; });
   Verdict verdict = Verdict::accept;
   bool passed = false;
   std::array<Match, kMaxAlertsPerPacket> logged{};
@@ -571,6 +596,7 @@ void DetectContext::emit(const DetectPacket& p, const Signature& s, bool stream,
   if (const Flow* f = p.flow) {
     a.flags |= alertflag::has_flow;
     a.flow_id = f->flow_id;
+    a.app_proto = f->app_proto;
     a.flow_start_ns = f->start_ns;
     for (int d = 0; d < 2; ++d) {
       a.flow_pkts[d] = f->pkts[d];
@@ -586,6 +612,93 @@ void DetectContext::emit(const DetectPacket& p, const Signature& s, bool stream,
   } else {
     counters_.add(DetectCounter::alerts_dropped);
   }
+}
+
+bool DetectContext::tx_matches(const Signature& s, const DetectPacket& p,
+                               const app::AppTxView& tx) {
+  const std::span<const std::uint8_t> payload = p.dp->payload;
+  if (s.payload.dsize && !s.payload.dsize->matches(payload.size())) return false;
+  begin_rule(payload_scratch_);
+  for (std::size_t li = 0; li < s.payload.lists.size(); ++li) {
+    const PayloadMatchList& l = s.payload.lists[li];
+    if (s.list_app[li] == Signature::kListOnPayload) {
+      // Plain contents of a transaction rule look at the packet that made the progress.
+      if (payload.empty() || !payload_match(l, payload, payload_scratch_)) return false;
+      continue;
+    }
+    const auto b = static_cast<app::AppBuffer>(s.list_app[li]);
+    bool any = false;
+    app::AppSpan span;
+    for (std::size_t i = 0; !any && tx.get(b, i, span); ++i) {
+      if (!span.at_start && s.list_anchored[li]) continue;
+      any = payload_match(l, span.data, payload_scratch_);
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
+void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx) {
+  Flow* flow = p.flow;
+  if (flow == nullptr || (flow->flags & (flowflag::drop | flowflag::pass)) || !pf_scratch_) return;
+  counters_.add(DetectCounter::app_inspections);
+  const RuleSet& rs = *rules_;
+  for (const RuleSet::AppScan& sc : rs.app_scans()) {
+    if (app::app_buffer_proto(sc.buffer) != tx.proto) continue;
+    app::AppSpan span;
+    for (std::size_t i = 0; tx.get(sc.buffer, i, span); ++i) {
+      const std::span<const std::uint8_t> data =
+          sc.transforms.empty() ? span.data
+                                : apply_transforms(sc.transforms, span.data, payload_scratch_.transforms);
+      if (rs.prefilter()->scan(sc.id, data, *pf_scratch_, candidates_) != PrefilterScanStatus::ok) {
+        counters_.add(DetectCounter::prefilter_errors);
+      }
+    }
+  }
+  order_.clear();
+  for (std::uint32_t id : candidates_.rules()) order_.push_back(rs.entry_rule(id));
+  candidates_.clear();
+  std::sort(order_.begin(), order_.end());
+  order_.erase(std::unique(order_.begin(), order_.end()), order_.end());
+  const DecodedPacket& dp = *p.dp;
+  const ProtoClass cls = proto_class(dp.ip_proto);
+  const bool established = is_established(flow, dp);
+  const auto sigs = rs.signatures();
+  for (std::uint32_t idx : order_) {
+    const Signature& s = sigs[idx];
+    if (!s.tx_rule || s.app != tx.proto) continue;
+    counters_.add(DetectCounter::candidates);
+    if (!header_matches(s, p, cls, established)) continue;
+    if (!flowvars_match(s, flow)) continue;
+    if (!tx_matches(s, p, tx)) continue;
+    if (tx.memory != nullptr && !tx.memory->first_alert(tx.tx_id, idx)) {
+      counters_.add(DetectCounter::app_repeat_alerts);
+      continue;
+    }
+    bool seen = false;  // one match per rule per packet
+    for (std::size_t i = 0; i < match_count_ && !seen; ++i) seen = matches_[i].sig == idx;
+    if (seen) continue;
+    counters_.add(DetectCounter::matches);
+    apply_flowvar_actions(s, flow);
+    if (match_count_ < matches_.size()) {
+      matches_[match_count_++] = Match{idx, false};
+    } else {
+      overflow_match(s, p);
+    }
+  }
+}
+
+void DetectContext::inspect_app_end(Flow& flow, const app::AppTxView& tx, std::uint64_t ts_ns) {
+  const DecodedPacket pseudo = flow_side_packet(flow, tx.dir);
+  DetectPacket p;
+  p.dp = &pseudo;
+  p.flow = &flow;
+  p.dir = tx.dir;
+  p.ts_ns = ts_ns;
+  p.stream_end = true;
+  match_count_ = 0;
+  inspect_app(p, tx);
+  if (match_count_ > 0) finalize(p);
 }
 
 void DetectContext::inspect_stream_end(Flow& flow, FlowDirection dir, std::uint64_t ts_ns) {
@@ -605,16 +718,7 @@ void DetectContext::inspect_stream_end(Flow& flow, FlowDirection dir, std::uint6
     stream_flow_ = &flow;
     stream_dir_ = dir;
   }
-  // A packet-less view of the direction: its addresses and ports, no payload.
-  DecodedPacket pseudo;
-  pseudo.family = flow.key.family;
-  pseudo.ip_proto = flow.key.ip_proto;
-  pseudo.vlan = flow.key.vlan;
-  const bool to_server = dir == FlowDirection::to_server;
-  pseudo.src = to_server ? flow.client_addr() : flow.server_addr();
-  pseudo.dst = to_server ? flow.server_addr() : flow.client_addr();
-  pseudo.sport = to_server ? flow.client_port() : flow.server_port();
-  pseudo.dport = to_server ? flow.server_port() : flow.client_port();
+  const DecodedPacket pseudo = flow_side_packet(flow, dir);
   DetectPacket p;
   p.dp = &pseudo;
   p.flow = &flow;

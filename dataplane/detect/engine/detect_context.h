@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dataplane/app/app_buffer.h"
 #include "dataplane/common/counter_set.h"
 #include "dataplane/decode/decoded_packet.h"
 #include "dataplane/detect/engine/alert.h"
@@ -61,7 +62,9 @@ struct DetectConfig {
   X(passed_packets, "detect.passed_packets")   /* not inspected: their flow was passed */\
   X(reject_answers, "detect.reject_answers")   /* RST / ICMP unreachable built to send */ \
   X(tagged_packets, "detect.tagged_packets")   /* later packets of flagged flows */     \
-  X(prefilter_errors, "detect.prefilter_errors")
+  X(prefilter_errors, "detect.prefilter_errors")                                         \
+  X(app_inspections, "detect.app_inspections") /* transaction progress inspected */       \
+  X(app_repeat_alerts, "detect.app_repeat_alerts") /* a rule matched its tx again: no alert */
 
 enum class DetectCounter : std::uint8_t { VIGIL_DETECT_COUNTERS(VIGIL_COUNTER_ENUM) };
 inline constexpr std::string_view kDetectCounterNames[] = {VIGIL_DETECT_COUNTERS(VIGIL_COUNTER_NAME)};
@@ -96,9 +99,18 @@ class DetectContext {
   ~DetectContext();
 
   // Before a packet's stream delivery: forget the previous packet's stream bytes.
-  void begin_packet() { stream_len_ = 0; stream_flow_ = nullptr; }
+  void begin_packet() {
+    stream_len_ = 0;
+    stream_flow_ = nullptr;
+    match_count_ = 0;
+  }
   // Bytes the reassembler delivered for `dir` of `flow` while the current packet was processed.
   void on_stream_data(Flow& flow, FlowDirection dir, std::span<const std::uint8_t> data);
+  // A transaction of the packet's flow progressed while the packet was processed (app layer):
+  // runs the transaction rules over its buffers. Matches are finalised by inspect(p).
+  void inspect_app(const DetectPacket& p, const app::AppTxView& tx);
+  // The same when the flow ends (no packet): matches are finalised at once.
+  void inspect_app_end(Flow& flow, const app::AppTxView& tx, std::uint64_t ts_ns);
   // Runs the rules over one packet (after flow tracking and stream delivery).
   Verdict inspect(const DetectPacket& p);
   // The flow is ending and the reassembler delivered its remaining bytes of `dir` (after a hole):
@@ -129,6 +141,7 @@ class DetectContext {
                       bool established) const;
   bool flowvars_match(const Signature& s, const Flow* flow);
   int payload_matches(const Signature& s, const DetectPacket& p, const Window* w);
+  bool tx_matches(const Signature& s, const DetectPacket& p, const app::AppTxView& tx);
   void apply_flowvar_actions(const Signature& s, Flow* flow);
   Verdict finalize(const DetectPacket& p);
   void emit(const DetectPacket& p, const Signature& s, bool stream, bool blocked,

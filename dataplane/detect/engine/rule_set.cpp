@@ -97,10 +97,8 @@ bool set_protocol(const ParsedRule& r, Signature& s) {
 
 // Anything in the payload lists that fixes an absolute position in the buffer: such a rule can
 // only be matched against a stream window that starts where the stream starts.
-bool anchored(const PayloadProgram& prog) {
-  const PayloadMatchList* list = prog.list_for(kPayloadBufferId);
-  if (list == nullptr) return false;
-  for (const PayloadMatch& m : list->matches) {
+bool list_anchored(const PayloadMatchList& list) {
+  for (const PayloadMatch& m : list.matches) {
     switch (m.kind) {
       case MatchKind::content:
         if (!m.content.relative() &&
@@ -127,6 +125,40 @@ bool anchored(const PayloadProgram& prog) {
     }
   }
   return false;
+}
+
+bool anchored(const PayloadProgram& prog) {
+  const PayloadMatchList* list = prog.list_for(kPayloadBufferId);
+  return list != nullptr && list_anchored(*list);
+}
+
+// `app-layer-protocol:[!]name[,direction]`. The direction forms are accepted and read as the
+// flow's protocol (Vigil names one protocol per flow).
+bool parse_app_layer_protocol(std::string_view value, Signature& s, std::string& error) {
+  std::string_view v = trim(value);
+  Signature::AppLayerProtocol c;
+  if (!v.empty() && v.front() == '!') {
+    c.negated = true;
+    v = trim(v.substr(1));
+  }
+  const auto comma = v.find(',');
+  const std::string_view name = trim(v.substr(0, comma));
+  if (comma != std::string_view::npos) {
+    const std::string_view dir = trim(v.substr(comma + 1));
+    if (dir != "to_server" && dir != "to_client" && dir != "either" && dir != "final" &&
+        dir != "original" && dir != "direction") {
+      error = "app-layer-protocol: unknown direction '" + std::string(dir) + "'";
+      return false;
+    }
+  }
+  const std::optional<app::AppProto> p = app::app_proto_from_name(name);
+  if (!p) {
+    error = "app-layer-protocol: protocol '" + std::string(name) + "' is not detected by Vigil";
+    return false;
+  }
+  c.proto = *p;
+  s.app_layer_protocol.push_back(c);
+  return true;
 }
 
 void parse_metadata(std::string_view value, Signature& s) {
@@ -386,6 +418,8 @@ SignatureCompileResult compile_signature(const ParsedRule& r, const Classificati
           kw == "threshold" ? parse_threshold(value) : parse_detection_filter(value);
       if (!t.spec) return fail("bad_value", t.error);
       s.threshold = t.spec;
+    } else if (kw == "app-layer-protocol") {
+      if (!parse_app_layer_protocol(value, s, error)) return fail("unsupported_protocol", error);
     } else if (kw == "tag") {
       TagSpec t;
       if (!parse_tag(value, t, error)) return fail("bad_value", error);
@@ -400,6 +434,39 @@ SignatureCompileResult compile_signature(const ParsedRule& r, const Classificati
   if (!payload.program) return fail("payload", payload.error);
   s.payload = std::move(*payload.program);
   s.payload_anchored = anchored(s.payload);
+  // Lists on application-layer buffers make a transaction rule, whose protocol the buffers name.
+  std::optional<app::AppProto> buffers_proto;
+  for (const PayloadMatchList& l : s.payload.lists) {
+    s.list_anchored.push_back(list_anchored(l) ? 1 : 0);
+    if (l.buffer == kPayloadBufferId) {
+      s.list_app.push_back(Signature::kListOnPayload);
+      continue;
+    }
+    const std::string_view name = buffer_name(l.buffer);
+    const std::optional<app::AppBuffer> b = app::app_buffer_from_name(name);
+    if (!b) {
+      return fail("unsupported_keyword",
+                  "buffer '" + std::string(name) + "' is not filled by Vigil's app layer");
+    }
+    const app::AppProto bp = app::app_buffer_proto(*b);
+    if (buffers_proto && *buffers_proto != bp) {
+      return fail("bad_value", "buffers of two application protocols in one rule");
+    }
+    buffers_proto = bp;
+    s.list_app.push_back(static_cast<std::uint8_t>(*b));
+    s.tx_rule = true;
+  }
+  if (!s.app_proto.empty()) {
+    const std::optional<app::AppProto> hp = app::app_proto_from_name(s.app_proto);
+    s.app = hp.value_or(app::AppProto::unknown);
+    if (buffers_proto && (!hp || *hp != *buffers_proto)) {
+      return fail("bad_value", "protocol '" + s.app_proto + "' with buffers of protocol '" +
+                                   std::string(app::app_proto_name(*buffers_proto)) + "'");
+    }
+  } else if (buffers_proto) {
+    s.app = *buffers_proto;
+    s.app_proto = std::string(app::app_proto_name(*buffers_proto));
+  }
   s.has_payload = !s.payload.lists.empty() || s.payload.dsize.has_value();
   // dsize is about one packet, so such a rule never looks at the stream (as in Suricata).
   if (s.payload.dsize) s.flow.flags |= flowcond::no_stream;
@@ -417,10 +484,11 @@ SignatureCompileResult compile_signature(const ParsedRule& r, const Classificati
                       (s.flow.flags & ~flowcond::stateless) == 0 &&
                       s.vars.bit_conditions.empty() && s.vars.int_conditions.empty() &&
                       s.vars.int_actions.empty() && s.sport_any && s.dport_any &&
-                      s.app_proto.empty() && !s.exact_proto;
+                      s.app_proto.empty() && s.app_layer_protocol.empty() && !s.exact_proto;
   s.kind = iponly ? SigKind::iponly : SigKind::packet;
   s.flow_scope = !s.has_payload && !s.header.any() && s.vars.bit_conditions.empty() &&
-                 s.vars.int_conditions.empty() && s.app_proto.empty();
+                 s.vars.int_conditions.empty() && s.app_proto.empty() &&
+                 s.app_layer_protocol.empty();
   res.sig = std::move(s);
   return res;
 }
@@ -549,12 +617,23 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
     PrefilterEntry e;
     e.sid = s.sid;
     e.buffer = sel.buffer;
-    if (sel.pattern && sel.buffer == kPayloadBuffer && !s.app_proto.empty()) {
-      // Payload contents of an application-protocol rule: they can match only once app-layer
-      // protocol detection names the flow's protocol (issue 4), so they are not scanned yet.
-      e.rejected = true;
-      s.waits_for_app_layer = true;
-      ++st.app_layer_waiting;
+    if (s.tx_rule) {
+      // A transaction rule is a candidate when a buffer of its transaction is scanned: through
+      // its fast pattern when that is on an app-layer buffer, else on every scan of its first
+      // app-layer list's buffer.
+      ++st.transaction;
+      if (sel.pattern && sel.buffer != kPayloadBuffer) {
+        e.pattern = PrefilterPattern{sel.pattern->bytes, sel.pattern->nocase};
+        s.has_fast_pattern = true;
+        ++st.pattern;
+      } else {
+        for (std::size_t li = 0; li < s.payload.lists.size(); ++li) {
+          if (s.list_app[li] == Signature::kListOnPayload) continue;
+          e.buffer = s.payload.lists[li].prefilter_name;
+          break;
+        }
+        ++st.no_pattern;
+      }
       entries.push_back(std::move(e));
       fingerprint_text.append(reinterpret_cast<const char*>(c.digest.data()), c.digest.size());
       continue;
@@ -672,6 +751,24 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
       dbs.port_offsets[65536] = static_cast<std::uint32_t>(dbs.port_groups.size());
     }
   }
+  // Prefilter buffers of transaction rules: the lists that named them give the transforms.
+  if (set->prefilter_) {
+    for (const Signature& s : set->sigs_) {
+      if (!s.tx_rule) continue;
+      for (std::size_t li = 0; li < s.payload.lists.size(); ++li) {
+        if (s.list_app[li] == Signature::kListOnPayload) continue;
+        const PayloadMatchList& l = s.payload.lists[li];
+        const std::optional<PrefilterBufferId> id = set->prefilter_->find_buffer(l.prefilter_name);
+        if (!id) continue;
+        const bool known = std::any_of(set->app_scans_.begin(), set->app_scans_.end(),
+                                       [&](const AppScan& a) { return a.id == *id; });
+        if (!known) {
+          set->app_scans_.push_back(
+              AppScan{*id, static_cast<app::AppBuffer>(s.list_app[li]), l.transforms});
+        }
+      }
+    }
+  }
   st.prefilter_time = Clock::now() - compiled_at;
   st.prefilter = set->prefilter_->stats();
 
@@ -682,13 +779,7 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
     std::vector<std::vector<std::uint32_t>> by_port;
     for (std::uint32_t i = 0; i < set->sigs_.size(); ++i) {
       const Signature& s = set->sigs_[i];
-      if (!(s.proto_mask & (1u << c)) || s.has_fast_pattern || s.waits_for_app_layer) continue;
-      // An application-protocol rule without a pattern cannot match before app-layer detection
-      // names the flow's protocol (issue 4); checking it on every packet would only cost time.
-      if (!s.app_proto.empty()) {
-        if (c == 0 || !(s.proto_mask & 1u)) ++st.app_layer_waiting;
-        continue;
-      }
+      if (!(s.proto_mask & (1u << c)) || s.has_fast_pattern || s.tx_rule) continue;
       if (s.kind == SigKind::iponly) {
         g.iponly.push_back(i);
         continue;

@@ -64,7 +64,7 @@ struct RuleSetStats {
   std::size_t skipped = 0;
   std::map<std::string, std::size_t> skipped_by_reason;
   std::size_t iponly = 0, pattern = 0, no_pattern = 0;  // how loaded rules are reached
-  std::size_t app_layer_waiting = 0;  // app-protocol rules on the payload: wait for app-layer
+  std::size_t transaction = 0;  // rules on app-layer buffers, matched per transaction
   std::size_t fast_patterns_replaced = 0;  // one-byte-value patterns swapped or dropped
   std::size_t payload_databases = 0;       // transport and port-group payload databases
   std::chrono::nanoseconds parse_time{0}, compile_time{0}, prefilter_time{0}, total_time{0};
@@ -116,6 +116,15 @@ class RuleSet {
   // written), in evaluation order: the ruleset hash the heartbeat reports.
   const std::string& fingerprint() const { return fingerprint_; }
 
+  // The app-layer buffers some rule's prefilter entry is on ("http.uri", "http.uri+to_lowercase"):
+  // what a transaction's inspection scans, with the transforms to apply first.
+  struct AppScan {
+    PrefilterBufferId id = 0;
+    app::AppBuffer buffer = app::AppBuffer::count_;
+    std::vector<Transform> transforms;
+  };
+  std::span<const AppScan> app_scans() const { return app_scans_; }
+
  private:
   RuleSet() = default;
   struct Group {
@@ -137,6 +146,7 @@ class RuleSet {
   };
   std::array<PayloadDbs, kProtoClasses> payload_dbs_{};
   std::vector<std::uint32_t> entry_rule_;  // prefilter entries past the rules: their rule
+  std::vector<AppScan> app_scans_;
   RuleSetStats stats_;
   std::string fingerprint_;
 };

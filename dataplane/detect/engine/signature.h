@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "dataplane/app/app_buffer.h"
+#include "dataplane/app/app_proto.h"
 #include "dataplane/detect/engine/flow_keywords.h"
 #include "dataplane/detect/engine/header_keywords.h"
 #include "dataplane/detect/engine/threshold.h"
@@ -54,6 +56,8 @@ struct Signature {
   IpFamily family_only = IpFamily::none;  // `ipv4` / `ipv6`: one IP version only
   std::optional<std::uint8_t> exact_proto;  // `sctp`, `gre`, ... matched against ip_proto
   std::string app_proto;        // `http`, `dns`, ...: needs the flow's app-layer protocol
+  app::AppProto app = app::AppProto::unknown;  // app_proto as Vigil names it (unknown: none, or a
+                                               // protocol Vigil does not detect: never matches)
   AddressSet src, dst;
   PortSet sport, dport;
   bool bidirectional = false;
@@ -74,7 +78,18 @@ struct Signature {
   SigKind kind = SigKind::packet;
   bool flow_scope = false;  // IP-only or protocol/port-only: pass / drop apply to the flow
   bool has_fast_pattern = false;
-  bool waits_for_app_layer = false;  // an app-protocol rule on the payload: not reachable yet
+  // `app-layer-protocol:[!]name`: conditions on the flow's detected protocol.
+  struct AppLayerProtocol {
+    app::AppProto proto = app::AppProto::unknown;
+    bool negated = false;
+  };
+  std::vector<AppLayerProtocol> app_layer_protocol;
+  // Per payload list: the app-layer buffer it inspects (kListOnPayload: the packet payload), and
+  // whether it fixes absolute positions (then a body window that starts further in is skipped).
+  static constexpr std::uint8_t kListOnPayload = 0xff;
+  std::vector<std::uint8_t> list_app;
+  std::vector<std::uint8_t> list_anchored;
+  bool tx_rule = false;  // a list on an app-layer buffer: matched per transaction, once each
 };
 
 }  // namespace vigil::detect

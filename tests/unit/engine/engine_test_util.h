@@ -158,6 +158,9 @@ class Session {
     cfg.detect.flow_var_slots = o.flow_var_slots;
     cfg.detect.threshold_entries = 256;
     cfg.detect.alert_queue_capacity = 4096;
+    cfg.app.state_slots = 64;
+    cfg.app.http_decoders = 4;
+    cfg.app.record_queue_bytes = 1u << 20;
     worker_ = std::make_unique<Worker>(cfg, 0);
   }
 

@@ -1,0 +1,74 @@
+#include "dataplane/app/json_text.h"
+
+namespace vigil::app {
+
+void JsonText::raw(std::string_view s) {
+  for (char c : s) put(c);
+}
+
+void JsonText::value_prefix() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (need_comma_) put(',');
+  need_comma_ = true;
+}
+
+void JsonText::open(char c) {
+  value_prefix();
+  put(c);
+  need_comma_ = false;
+}
+
+void JsonText::close(char c) {
+  put(c);
+  need_comma_ = true;
+  after_key_ = false;
+}
+
+void JsonText::key(std::string_view k) {
+  if (need_comma_) put(',');
+  need_comma_ = true;
+  put('"');
+  raw(k);
+  raw("\":");
+  after_key_ = true;
+}
+
+void JsonText::string(std::span<const std::uint8_t> bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  value_prefix();
+  put('"');
+  for (std::uint8_t b : bytes) {
+    switch (b) {
+      case '"': raw("\\\""); break;
+      case '\\': raw("\\\\"); break;
+      case '\n': raw("\\n"); break;
+      case '\r': raw("\\r"); break;
+      case '\t': raw("\\t"); break;
+      default:
+        if (b < 0x20 || b >= 0x7f) {
+          raw("\\u00");
+          put(kHex[b >> 4]);
+          put(kHex[b & 15]);
+        } else {
+          put(static_cast<char>(b));
+        }
+    }
+  }
+  put('"');
+}
+
+void JsonText::number(std::uint64_t v) {
+  value_prefix();
+  char tmp[24];
+  std::size_t n = 0;
+  do {
+    tmp[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0) put(tmp[--n]);
+}
+
+}  // namespace vigil::app
