@@ -125,6 +125,7 @@ SetOutcome apply_suricata_set(std::string_view assignment, ReplaySettings& s) {
   if (key == "stream.async-oneside") {
     if (!parse_bool(value, b)) return bad("expected a boolean");
     s.async_oneside = b;
+    s.worker.flows.tcp.async_oneside = b;
     if (b) {
       // One-sided TCP needs midstream-style pickup of the seen direction.
       s.worker.flows.tcp.midstream = true;

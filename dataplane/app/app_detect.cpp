@@ -54,7 +54,7 @@ Verdict probe_ftp(std::span<const std::uint8_t> s, FlowDirection dir) {
   return any_of(s, {"USER ", "AUTH TLS", "AUTH SSL", "FEAT\r"}, true);
 }
 
-Verdict probe_dns_tcp(std::span<const std::uint8_t> s) {
+Verdict probe_dns_tcp(std::span<const std::uint8_t> s, bool port_53) {
   if (s.size() >= 2 && ((std::size_t{s[0]} << 8) | s[1]) < 12 + 5) return Verdict::no;
   if (s.size() < 2 + 12) return Verdict::more;
   const std::size_t len = (std::size_t{s[0]} << 8) | s[1];
@@ -66,7 +66,7 @@ Verdict probe_dns_tcp(std::span<const std::uint8_t> s) {
     // The whole question section is needed for a strict answer; large messages are rare.
     return s.size() < 512 ? Verdict::more : Verdict::no;
   }
-  return dns::dns_probe(s, true) ? Verdict::yes : Verdict::no;
+  return dns::dns_probe(s, true, port_53) ? Verdict::yes : Verdict::no;
 }
 
 }  // namespace
@@ -84,13 +84,13 @@ ProbeResult probe_stream(std::span<const std::uint8_t> start, FlowDirection dir,
   };
   const bool dns_first = server_port == 53;
   Candidate c[] = {
-      {AppProto::dns, dns_first ? probe_dns_tcp(start) : Verdict::no},
+      {AppProto::dns, dns_first ? probe_dns_tcp(start, true) : Verdict::no},
       {AppProto::http, from(http::http_probe(start, dir))},
       {AppProto::tls, from(tls::tls_probe(start, dir))},
       {AppProto::ssh, probe_ssh(start)},
       {AppProto::smtp, probe_smtp(start, dir)},
       {AppProto::ftp, probe_ftp(start, dir)},
-      {AppProto::dns, dns_first ? Verdict::no : probe_dns_tcp(start)},
+      {AppProto::dns, dns_first ? Verdict::no : probe_dns_tcp(start, false)},
   };
   for (const Candidate& x : c) {
     if (x.v == Verdict::yes) {

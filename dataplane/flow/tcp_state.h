@@ -51,6 +51,7 @@ inline constexpr std::uint8_t midstream = 0x01;      // picked up without a hand
 inline constexpr std::uint8_t simultaneous = 0x02;   // both sides sent a bare SYN
 inline constexpr std::uint8_t wscale_on = 0x04;      // both SYNs carried window scale
 inline constexpr std::uint8_t closed_by_rst = 0x08;  // ended by an accepted RST
+inline constexpr std::uint8_t async = 0x10;          // established from the client's side only
 }  // namespace tcpsess
 
 struct TcpSession {

@@ -192,6 +192,20 @@ class Tracker {
         note_syn();
         return TcpTrackStatus::ok;
       }
+      if (cfg_.async_oneside && seg_.ack && !seg_.syn && p_.seq == snd().isn + 1) {
+        // Asymmetric routing: the server's SYN-ACK took another path. The client's ACK of it
+        // stands for it; the server's next sequence number is what the client acknowledges.
+        TcpPeer& sv = rcv();
+        sv.isn = p_.ack - 1;
+        sv.next_seq = p_.ack;
+        sv.flags |= tcppeer::isn_known | tcppeer::seq_known | tcppeer::syn_acked;
+        snd().flags |= tcppeer::syn_acked;
+        stream_dir_init(f_.stream[r_], p_.ack);
+        t_.flags |= tcpsess::async;
+        t_.state = TcpState::established;
+        c_.add(TcpCounter::async_oneside);
+        return on_open();
+      }
       return anomaly(TcpCounter::handshake_unexpected);
     }
     if (seg_.syn && seg_.ack) {
@@ -248,6 +262,16 @@ class Tracker {
       return TcpTrackStatus::ok;
     }
     if (!seg_.ack) return anomaly(TcpCounter::pkt_without_ack);
+    if (!simultaneous && s_ == kServer && cfg_.async_oneside &&
+        (rcv().flags & tcppeer::syn_acked) && p_.seq == snd().isn + 1) {
+      // Asymmetric routing, the server's side: its segments after the SYN-ACK, with the
+      // client's ACK never seen, establish the connection (async-oneside).
+      snd().flags |= tcppeer::syn_acked;
+      t_.flags |= tcpsess::async;
+      t_.state = TcpState::established;
+      c_.add(TcpCounter::async_oneside);
+      return on_open();
+    }
     if (!simultaneous && s_ == kServer) return anomaly(TcpCounter::handshake_wrong_dir);
     if (!(rcv().flags & tcppeer::syn_acked)) {
       if (!acks_receiver_syn()) return anomaly(TcpCounter::handshake_bad_ack);

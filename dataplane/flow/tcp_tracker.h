@@ -19,6 +19,9 @@ struct TcpTrackConfig {
   // Pick up connections whose handshake was not seen: a first packet with ACK and no SYN makes
   // the flow established, its sender the client. Off: such flows stay in state none.
   bool midstream = true;
+  // Accept a connection whose server side is never seen (asymmetric routing): after the client's
+  // SYN, its ACK without a SYN-ACK establishes the connection (Suricata's stream.async-oneside).
+  bool async_oneside = false;
 };
 
 // Largest window-scale shift RFC 7323 allows; also what midstream pickup assumes, so that a
@@ -29,6 +32,7 @@ inline constexpr std::uint8_t kTcpMaxWscale = 14;
 #define VIGIL_TCP_COUNTERS(X)                                       \
   X(midstream_pickup, "tcp.midstream_pickup")                       \
   X(midstream_disabled, "tcp.midstream_disabled")                   \
+  X(async_oneside, "tcp.async_oneside")     /* established on one side only */ \
   X(direction_swapped, "tcp.direction_swapped")                     \
   X(rst_but_no_session, "tcp.rst_but_no_session")                   \
   X(invalid_rst, "tcp.invalid_rst")                                 \

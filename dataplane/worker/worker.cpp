@@ -146,7 +146,8 @@ detect::Verdict Worker::inspect(DecodedPacket& dp, const PacketFlowKey* key,
     flow_swap_direction(*flow);
     dir = opposite(dir);
   }
-  const detect::DetectPacket p{&dp, flow, dir, ts_ns, packet_number_, false, source};
+  const detect::DetectPacket p{&dp,   flow,   dir,   ts_ns, packet_number_,
+                               false, source, false, flow->app_proto};
   packet_ = &p;
   if (dp.ip_proto == ipproto::tcp && !dp.payload.empty() && tcp == TcpTrackStatus::ok && !bad_sum) {
     // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.

@@ -1,6 +1,7 @@
 #include "dataplane/app/tls/tls_certificate.h"
 
 #include <mbedtls/asn1.h>
+#include <mbedtls/oid.h>
 #include <mbedtls/sha1.h>
 #include <mbedtls/x509_crt.h>
 
@@ -24,16 +25,36 @@ void format_time(const mbedtls_x509_time& t, TlsText<N>& out) {
                           : 0});
 }
 
-// mbedtls_x509_dn_gets into scratch, then into the bounded field. mbedTLS prints non-ASCII bytes
-// of a value as '?'.
+// A distinguished name as Suricata prints it: "C=US, O=Example, CN=host", attribute values as
+// their bytes (mbedtls_x509_dn_gets would turn every non-ASCII or NUL byte into '?', hiding what
+// rules look for, e.g. a NUL injected into a subject). Multi-valued RDNs are joined with " + ".
 template <std::size_t N>
 bool format_name(const mbedtls_x509_name& name, std::span<char> scratch, TlsText<N>& out) {
-  const int n = mbedtls_x509_dn_gets(scratch.data(), scratch.size(), &name);
-  if (n < 0) {  // longer than the scratch: keep the cut text it wrote
-    out.assign({scratch.data(), strnlen(scratch.data(), scratch.size())});
-    return false;
+  std::size_t len = 0;
+  bool whole = true;
+  auto put = [&](const char* p, std::size_t n) {
+    const std::size_t take = std::min(n, scratch.size() - len);
+    std::memcpy(scratch.data() + len, p, take);
+    len += take;
+    whole &= take == n;
+  };
+  bool merged = false;
+  for (const mbedtls_x509_name* node = &name; node != nullptr; node = node->next) {
+    if (node->oid.p == nullptr) continue;
+    if (len > 0) merged ? put(" + ", 3) : put(", ", 2);
+    const char* short_name = nullptr;
+    if (mbedtls_oid_get_attr_short_name(&node->oid, &short_name) == 0 && short_name != nullptr) {
+      put(short_name, std::strlen(short_name));
+    } else {
+      char oid[64];
+      const int n = mbedtls_oid_get_numeric_string(oid, sizeof oid, &node->oid);
+      put(oid, n > 0 ? static_cast<std::size_t>(n) : 0);
+    }
+    put("=", 1);
+    put(reinterpret_cast<const char*>(node->val.p), node->val.len);
+    merged = node->next_merged != 0;
   }
-  return out.assign({scratch.data(), static_cast<std::size_t>(n)});
+  return out.assign({scratch.data(), len}) && whole;
 }
 
 }  // namespace

@@ -184,8 +184,13 @@ bool DetectContext::header_matches(const Signature& s, const DetectPacket& p, Pr
   if (p.l4_invalid && (!s.proto_any || !s.sport_any || !s.dport_any)) return false;
   if (s.exact_proto && dp.ip_proto != *s.exact_proto) return false;
   if (!s.app_proto.empty() || !s.app_layer_protocol.empty()) {
-    const auto proto =
+    auto proto =
         p.flow != nullptr ? static_cast<app::AppProto>(p.flow->app_proto) : app::AppProto::unknown;
+    // A rule about the protocol alone matches on TCP from the packet after the one whose bytes
+    // named it: Suricata's IDS mode parses a segment's bytes only once they are acknowledged.
+    if (!s.has_payload && !s.tx_rule && p.dp->ip_proto == ipproto::tcp && !p.stream_end) {
+      proto = static_cast<app::AppProto>(p.app_before);
+    }
     if (!s.app_proto.empty() && (s.app == app::AppProto::unknown || proto != s.app)) return false;
     for (const Signature::AppLayerProtocol& c : s.app_layer_protocol) {
       // Until detection has decided, no protocol condition holds, negated or not (Suricata).

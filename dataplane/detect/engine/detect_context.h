@@ -83,6 +83,7 @@ struct DetectPacket {
   bool l4_invalid = false;  // the transport header could not be decoded: only `ip` rules apply
   PacketSource source = PacketSource::wire;
   bool stream_end = false;  // a flow's last stream bytes, with no packet: stream rules only
+  std::uint8_t app_before = 0;  // the flow's app::AppProto before this packet's bytes were parsed
 };
 
 class DetectContext {

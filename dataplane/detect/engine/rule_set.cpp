@@ -459,6 +459,16 @@ SignatureCompileResult compile_signature(const ParsedRule& r, const Classificati
   if (!s.app_proto.empty()) {
     const std::optional<app::AppProto> hp = app::app_proto_from_name(s.app_proto);
     s.app = hp.value_or(app::AppProto::unknown);
+    const bool file_data_only =
+        std::all_of(s.list_app.begin(), s.list_app.end(), [](std::uint8_t b) {
+          return b == Signature::kListOnPayload ||
+                 b == static_cast<std::uint8_t>(app::AppBuffer::file_data);
+        });
+    if (buffers_proto && (!hp || *hp != *buffers_proto) && file_data_only) {
+      // file.data belongs to whichever protocol carries files; Vigil fills it from HTTP only.
+      return fail("unsupported_keyword", "buffer 'file.data' of protocol " + s.app_proto +
+                                             " is not filled by Vigil's app layer (HTTP only)");
+    }
     if (buffers_proto && (!hp || *hp != *buffers_proto)) {
       return fail("bad_value", "protocol '" + s.app_proto + "' with buffers of protocol '" +
                                    std::string(app::app_proto_name(*buffers_proto)) + "'");

@@ -92,17 +92,23 @@ PcreCompileResult compile_pcre(std::string_view raw_value) {
   if (v.size() < 2 || v.front() != '"') return fail("expects \"/regex/flags\", got " + shown);
   const std::size_t close = v.rfind('"');
   if (close == 0) return fail("no closing quote in " + shown);
-  if (!trim(v.substr(close + 1)).empty())
-    return fail("capture to a packet/flow variable is not supported: " + shown);
+  // Captures into packet / flow variables (`(?P<flow_name>...)` or a trailing `,flow:name`) do not
+  // change whether the rule matches; Vigil matches them but does not keep the captured value
+  // (nothing reads pkt/flow variables yet), so such rules load.
+  if (const std::string_view tail = trim(v.substr(close + 1)); !tail.empty() && tail.front() != ',')
+    return fail("unexpected text after the expression: " + shown);
   const std::string_view body = v.substr(1, close - 1);
   const std::size_t last = body.rfind('/');
   if (body.empty() || body.front() != '/' || last == 0)
     return fail("expects \"/regex/flags\", got " + shown);
   const std::string_view re = body.substr(1, last - 1);
-  const std::string_view flags = body.substr(last + 1);
-  if (re.find("(?P<pkt_") != std::string_view::npos ||
-      re.find("(?P<flow_") != std::string_view::npos)
-    return fail("capture to a packet/flow variable is not supported: " + shown);
+  // Flags may be followed by ",flow:name, pkt:name, alert:name": the variables the numbered
+  // captures go to (not kept, as above).
+  std::string_view flags = body.substr(last + 1);
+  if (const std::size_t comma = flags.find(','); comma != std::string_view::npos) {
+    flags = flags.substr(0, comma);
+  }
+
   std::uint32_t opts = PCRE2_NO_AUTO_CAPTURE;
   bool rawbytes = false, caseless = false, host = false;
   for (char f : flags) {

@@ -15,15 +15,17 @@ constexpr std::uint8_t SYN = tcpflag::syn, ACK = tcpflag::ack, FIN = tcpflag::fi
 // server 10.0.0.1:80. Client ISN 1000, server ISN 5000.
 constexpr std::uint32_t kCisn = 1000, kSisn = 5000;
 
-FlowTableConfig small_config(bool midstream = true) {
+FlowTableConfig small_config(bool midstream = true, bool async_oneside = false) {
   FlowTableConfig c;
   c.max_flows = 64;
   c.tcp.midstream = midstream;
+  c.tcp.async_oneside = async_oneside;
   return c;
 }
 
 struct Conn {
-  explicit Conn(bool midstream = true) : table(small_config(midstream)) {}
+  explicit Conn(bool midstream = true, bool async_oneside = false)
+      : table(small_config(midstream, async_oneside)) {}
   FlowTable table;
   Recorder rec;
   Feed feed{table, rec};
@@ -286,6 +288,37 @@ TEST(TcpTracker, RstAsFirstPacketOpensNoSession) {
   CHECK(f != nullptr);  // the flow is still tracked for its record
   CHECK(f->tcp.state == TcpState::none);
   CHECK_EQUAL(1, c.tcp_count(TcpCounter::rst_but_no_session));
+}
+
+TEST(TcpTracker, AsyncOnesideClientSideEstablishesWithoutSynAck) {
+  Conn strict;
+  strict.c2s(SYN, kCisn, 0);
+  Flow* f = strict.c2s(ACK, kCisn + 1, kSisn + 1);  // the SYN-ACK took another path
+  CHECK(f->tcp.state == TcpState::syn_sent);
+  CHECK_EQUAL(1u, strict.tcp_count(TcpCounter::handshake_unexpected));
+
+  Conn c(true, true);
+  c.c2s(SYN, kCisn, 0);
+  f = c.c2s(ACK, kCisn + 1, kSisn + 1);
+  CHECK(f->tcp.state == TcpState::established);
+  CHECK(f->tcp.flags & tcpsess::async);
+  CHECK_EQUAL(1u, c.tcp_count(TcpCounter::async_oneside));
+  CHECK(c.c2s(ACK | PSH, kCisn + 1, kSisn + 1, 100)->tcp.state == TcpState::established);
+  // A wrong sequence number is not the client's ACK of a SYN-ACK.
+  Conn w(true, true);
+  w.c2s(SYN, kCisn, 0);
+  CHECK(w.c2s(ACK, kCisn + 7, kSisn + 1)->tcp.state == TcpState::syn_sent);
+}
+
+TEST(TcpTracker, AsyncOnesideServerSideEstablishesWithoutTheClientAck) {
+  Conn c(true, true);
+  Flow* f = c.s2c(SYN | ACK, kSisn, kCisn + 1);
+  f = c.s2c(ACK | PSH, kSisn + 1, kCisn + 1, 50);
+  CHECK(f->tcp.state == TcpState::established);
+  CHECK(f->tcp.flags & tcpsess::async);
+  Conn strict;
+  strict.s2c(SYN | ACK, kSisn, kCisn + 1);
+  CHECK(strict.s2c(ACK | PSH, kSisn + 1, kCisn + 1, 50)->tcp.state == TcpState::syn_recv);
 }
 
 TEST(TcpTracker, MidstreamPickup) {

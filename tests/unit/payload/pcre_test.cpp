@@ -165,9 +165,12 @@ TEST(PayloadPcre, Errors) {
   check_error("pcre:/abc/;", "expects");
   check_error("pcre;", "needs a value");
   check_error("dns.query; pcre:\"/a/U\";", "sticky buffer \"dns.query\" is in force");
-  check_error("pcre:\"/(?P<pkt_user>\\w+)/\";", "capture to a packet/flow variable");
-  check_error("pcre:\"/(?P<flow_x>a)/\";", "capture to a packet/flow variable");
-  check_error("pcre:\"/(a)/\", flow:x;", "capture to a packet/flow variable");
+  // Captures into variables load (the value is not kept); other text after the quote does not.
+  CHECK_TRUE(compile("pcre:\"/(?P<pkt_user>\\w+)/\";").program.has_value());
+  CHECK_TRUE(compile("pcre:\"/(?P<flow_x>a)/\";").program.has_value());
+  CHECK_TRUE(compile("pcre:\"/(a)/\", flow:x;").program.has_value());
+  check_error("pcre:\"/(a)/\" junk;", "unexpected text after the expression");
+  CHECK_TRUE(compile("pcre:\"/(a)(b)/i,flow:x, pkt:y\";").program.has_value());
   check_error("pcre:\"/a/R\";", "R (relative) needs a preceding content or pcre");
   check_error("content:\"x\"; pcre:\"/a/UR\";", "R (relative) needs a preceding");
   // relative right after a sticky buffer: from the buffer start, as Suricata allows
