@@ -10,7 +10,8 @@ import shutil
 import subprocess
 import sys
 
-EXPECTED = {9000001: 1, 9000002: 1, 9000003: 1, 9000005: 1, 9000006: 1, 9000007: 1}
+EXPECTED = {9000001: 1, 9000002: 1, 9000003: 1, 9000005: 1, 9000006: 1, 9000007: 1,
+            9000008: 1, 9000009: 1, 9000010: 1, 9000011: 1}
 
 
 def events(vigild, pcap, rules, io, workdir):
