@@ -109,6 +109,11 @@ SetOutcome apply_suricata_set(std::string_view assignment, ReplaySettings& s) {
 
   bool b = false;
   std::uint64_t n = 0;
+  if (key == "vlan.use-for-tracking") {
+    if (!parse_bool(value, b)) return bad("expected a boolean (yes/no, true/false)");
+    s.worker.flows.vlan_tracking = b;
+    return ok();
+  }
   if (key == "stream.midstream") {
     if (!parse_bool(value, b)) return bad("expected a boolean (yes/no, true/false)");
     s.worker.flows.tcp.midstream = b;

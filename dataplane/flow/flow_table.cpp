@@ -79,6 +79,7 @@ std::uint8_t FlowTable::class_of(const Flow& f) const {
 
 FlowKeyStatus FlowTable::prepare(const DecodedPacket& p, PacketFlowKey& out) const {
   const FlowKeyStatus st = flow_key_from_packet(p, out.key, out.src_is_lo);
+  if (!cfg_.vlan_tracking) out.key.vlan = {};
   if (st == FlowKeyStatus::ok) out.hash = flow_key_hash(out.key, cfg_.hash_seed);
   return st;
 }

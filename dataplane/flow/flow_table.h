@@ -41,6 +41,9 @@ struct FlowTableConfig {
   // Seeds the table's hash (its memory layout only). Flow ids and every output ordering do not
   // depend on it, so a live appliance can randomise it while replays stay reproducible.
   std::uint64_t hash_seed = 0;
+  // VLAN ids are part of the flow key (Suricata's vlan.use-for-tracking). Off: both directions of
+  // a connection tagged on one side only are one flow.
+  bool vlan_tracking = true;
 };
 
 // Called once per ending flow, before its slot is reused: the last moment the Flow may be read,

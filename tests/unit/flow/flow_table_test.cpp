@@ -104,6 +104,19 @@ TEST(FlowTable, VlanSeparatesFlows) {
   CHECK_EQUAL(100, a->key.vlan[0]);
 }
 
+TEST(FlowTable, VlanTrackingOffJoinsTaggedAndUntaggedDirections) {
+  FlowTableConfig cfg = config(16);
+  cfg.vlan_tracking = false;
+  FlowTable t(cfg);
+  Recorder rec;
+  Feed feed{t, rec};
+  Flow* a = feed(with_vlan(udp_pkt("10.0.0.5", 5353, "10.0.0.1", 53), 3136), kSec);
+  Flow* b = feed(udp_pkt("10.0.0.1", 53, "10.0.0.5", 5353), kSec);  // the reply, untagged
+  CHECK(a == b);
+  CHECK_EQUAL(1, t.active());
+  CHECK_EQUAL(0, a->key.vlan[0]);
+}
+
 TEST(FlowTable, IcmpEchoRequestAndReplyPair) {
   FlowTable t(config(16));
   Recorder rec;
