@@ -54,8 +54,8 @@ Bytes header_value(const HttpTx& tx, FlowDirection dir, std::string_view name, s
   Bytes single;
   std::size_t count = 0;
   bool folded = false;
-  for_each_header(msg_headers(tx, dir), [&](const HeaderItem& h) {
-    if (!h.has_colon || !iequals(h.name, name)) return;
+  for_each_msg_header(tx, dir, [&](const HeaderItem& h) {
+    if (!h.has_colon || !header_name_is(h.name, name)) return;
     if (count++ == 0) single = h.value;
     folded |= h.folded;
   });
@@ -63,8 +63,8 @@ Bytes header_value(const HttpTx& tx, FlowDirection dir, std::string_view name, s
   if (count == 1 && !folded) return trim(single);
   std::size_t len = 0;
   bool first = true;
-  for_each_header(msg_headers(tx, dir), [&](const HeaderItem& h) {
-    if (!h.has_colon || !iequals(h.name, name)) return;
+  for_each_msg_header(tx, dir, [&](const HeaderItem& h) {
+    if (!h.has_colon || !header_name_is(h.name, name)) return;
     if (!first) len = append_bytes(Bytes(reinterpret_cast<const std::uint8_t*>(", "), 2), out, len, cap);
     first = false;
     len = append_value(h.value, out, len, cap);
@@ -78,8 +78,8 @@ std::size_t build_header(const HttpTx& tx, FlowDirection dir, std::uint8_t* out,
   const std::string_view skip = cookie_header(dir);
   static const std::uint8_t sep[] = {':', ' '};
   static const std::uint8_t crlf[] = {'\r', '\n'};
-  for_each_header(msg_headers(tx, dir), [&](const HeaderItem& h) {
-    if (!h.has_colon || h.name.empty() || iequals(h.name, skip)) return;
+  for_each_msg_header(tx, dir, [&](const HeaderItem& h) {
+    if (!h.has_colon || h.name.empty() || header_name_is(h.name, skip)) return;
     len = append_bytes(h.name, out, len, cap);
     len = append_bytes(Bytes(sep, 2), out, len, cap);
     len = append_value(h.value, out, len, cap);
@@ -92,7 +92,7 @@ std::size_t build_header_names(const HttpTx& tx, FlowDirection dir, std::uint8_t
                                std::size_t cap) {
   static const std::uint8_t crlf[] = {'\r', '\n'};
   std::size_t len = append_bytes(Bytes(crlf, 2), out, 0, cap);
-  for_each_header(msg_headers(tx, dir), [&](const HeaderItem& h) {
+  for_each_msg_header(tx, dir, [&](const HeaderItem& h) {
     if (!h.has_colon || h.name.empty()) return;
     len = append_bytes(h.name, out, len, cap);
     len = append_bytes(Bytes(crlf, 2), out, len, cap);

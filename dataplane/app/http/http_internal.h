@@ -31,6 +31,12 @@ inline Bytes msg_headers(const HttpTx& tx, FlowDirection dir) {
   const HttpMsg& m = tx.msg[dir_index(dir)];
   return Bytes(tx.arena + m.hdr_off, m.hdr_len);
 }
+// Calls fn(const HeaderItem&) for each header of that side; response blocks are split
+// leniently (stray CR line ends, NUL folding), as they were read.
+template <typename Fn>
+void for_each_msg_header(const HttpTx& tx, FlowDirection dir, Fn&& fn) {
+  for_each_header(msg_headers(tx, dir), fn, !is_request(dir));
+}
 inline Bytes msg_span(const HttpTx& tx, HttpSpan16 sp) { return Bytes(tx.arena + sp.off, sp.len); }
 
 }  // namespace vigil::app::http

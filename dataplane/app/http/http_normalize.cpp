@@ -51,6 +51,57 @@ bool istarts_with(Bytes a, std::string_view b) {
   return a.size() >= b.size() && iequals(a.subspan(0, b.size()), b);
 }
 
+std::size_t header_line_end(Bytes b, std::size_t from, bool lenient) {
+  const std::size_t n = b.size();
+  std::size_t i = from;
+  while (i < n) {
+    const std::uint8_t c = b[i];
+    if (c == '\n') {
+      const bool bare = i == from || b[i - 1] != '\r';
+      ++i;
+      if (lenient && bare && i < n && b[i] == '\r') ++i;  // LF CR: one line end
+      return i;
+    }
+    if (lenient && c == '\r' && i > from) {
+      if (i + 1 >= n) return n;
+      if (b[i + 1] != '\n' && b[i + 1] != '\r') return i + 1;  // stray CR
+    }
+    ++i;
+  }
+  return n;
+}
+
+bool header_name_is(Bytes name, std::string_view lower_name) {
+  std::size_t s = 0, e = name.size();
+  while (s < e && name[s] <= 0x20) ++s;
+  while (e > s && name[e - 1] <= 0x20) --e;
+  std::size_t k = 0;
+  for (std::size_t i = s; i < e; ++i) {
+    if (name[i] == 0) continue;
+    if (k >= lower_name.size() || lower(name[i]) != static_cast<std::uint8_t>(lower_name[k])) return false;
+    ++k;
+  }
+  return k == lower_name.size();
+}
+
+bool contains_token(Bytes hay, std::string_view needle) {
+  if (needle.empty()) return true;
+  for (std::size_t i = 0; i < hay.size(); ++i) {
+    std::size_t k = 0, j = i;
+    while (j < hay.size() && k < needle.size()) {
+      if (hay[j] == 0 && k > 0) {  // NULs inside a match are skipped
+        ++j;
+        continue;
+      }
+      if (lower(hay[j]) != static_cast<std::uint8_t>(needle[k])) break;
+      ++j;
+      ++k;
+    }
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
 std::size_t append_bytes(Bytes b, std::uint8_t* out, std::size_t len, std::size_t cap) {
   std::size_t n = b.size() < cap - len ? b.size() : cap - len;
   if (n) std::memcpy(out + len, b.data(), n);

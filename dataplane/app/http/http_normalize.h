@@ -29,8 +29,22 @@ struct HeaderItem {
 };
 
 // Calls fn(const HeaderItem&) for each header of `block` (header lines, LF or CRLF ended).
+// `lenient` splits lines the way response header blocks are read (see header_line_end) and
+// lets a NUL start a continuation line too.
 template <typename Fn>
-void for_each_header(Bytes block, Fn&& fn);
+void for_each_header(Bytes block, Fn&& fn, bool lenient = false);
+
+// End (exclusive) of the physical line starting at `from`, line terminator included.
+// Strict: a line ends at LF. Lenient (responses, as libhtp and browsers read them): a CR
+// followed by anything but LF or CR also ends a line (a stray CR), except as the line's
+// first byte; a CR right after a bare LF belongs to that line end (LF CR).
+std::size_t header_line_end(Bytes block, std::size_t from, bool lenient);
+
+// Header name matching as Suricata/libhtp do it: case-insensitive, NUL bytes ignored, and
+// surrounding whitespace / control bytes (<= 0x20) not part of the name.
+bool header_name_is(Bytes name, std::string_view lower_name);
+// Case-insensitive search of `needle` in `hay`, NUL bytes of `hay` ignored ("chun\0ked").
+bool contains_token(Bytes hay, std::string_view needle);
 
 // Appends the folded value (pieces trimmed, joined by one space) to out[len..cap); returns len.
 std::size_t append_value(Bytes value, std::uint8_t* out, std::size_t len, std::size_t cap);
@@ -48,37 +62,43 @@ std::size_t normalize_host(Bytes raw, std::uint8_t* out, std::size_t cap);
 // ---- template implementation
 
 template <typename Fn>
-void for_each_header(Bytes block, Fn&& fn) {
+void for_each_header(Bytes block, Fn&& fn, bool lenient) {
   std::size_t i = 0;
   const std::size_t n = block.size();
+  auto folds = [&](std::uint8_t c) { return is_ws(c) || (lenient && c == 0); };
+  auto colon_in = [&](std::size_t from, std::size_t to) {
+    for (std::size_t k = from; k < to; ++k)
+      if (block[k] == ':') return true;
+    return false;
+  };
   while (i < n) {
-    // One physical line [i, e) without its LF; next starts after the LF.
-    auto line_end = [&](std::size_t from) {
-      std::size_t e = from;
-      while (e < n && block[e] != '\n') ++e;
-      return e;
-    };
-    std::size_t e = line_end(i);
+    // One physical line [i, e); the next starts at e.
+    std::size_t e = header_line_end(block, i, lenient);
     HeaderItem item;
-    Bytes line = block.subspan(i, e - i);
-    std::size_t colon = 0;
-    while (colon < line.size() && line[colon] != ':') ++colon;
+    bool has_colon = colon_in(i, e);
+    std::size_t end = e;
+    // Continuation lines start with SP or HT (or NUL, lenient). In a lenient block, one that
+    // itself has a colon, after a line that has one, is a new (indented) header: libhtp.
+    while (end < n && folds(block[end])) {
+      std::size_t e2 = header_line_end(block, end, lenient);
+      const bool colon2 = colon_in(end, e2);
+      if (lenient && has_colon && colon2) break;
+      has_colon |= colon2;
+      item.folded = true;
+      end = e2;
+    }
+    // The name ends at the first colon of the whole (folded) header.
+    std::size_t colon = i;
+    while (colon < end && block[colon] != ':') ++colon;
     std::size_t value_begin;
-    if (colon < line.size()) {
+    if (colon < end) {
       item.has_colon = true;
-      Bytes raw_name = line.subspan(0, colon);
+      Bytes raw_name = block.subspan(i, colon - i);
       item.name = trim(raw_name);
       item.name_ws = !raw_name.empty() && is_ws(raw_name.back());
-      value_begin = i + colon + 1;
+      value_begin = colon + 1;
     } else {
       value_begin = i;
-    }
-    std::size_t end = e < n ? e + 1 : n;
-    // Continuation lines start with SP or HT.
-    while (end < n && is_ws(block[end])) {
-      item.folded = true;
-      std::size_t e2 = line_end(end);
-      end = e2 < n ? e2 + 1 : n;
     }
     item.value = block.subspan(value_begin, end - value_begin);
     fn(static_cast<const HeaderItem&>(item));

@@ -57,6 +57,13 @@ void reset_line(HttpDirState& ds) {
   ds.start_checked = false;
 }
 
+// Line-reading state that must not leak from one message part into the next.
+void reset_reader(HttpDirState& ds) {
+  reset_line(ds);
+  ds.lf_cr = ds.ws_pending = ds.peek_start = ds.not_status = false;
+  ds.cs = 0;
+}
+
 void finish_tx(HttpCtx& c, std::size_t slot) {
   HttpTx& tx = c.s.tx[slot];
   if (!tx.in_use) return;
@@ -146,6 +153,65 @@ std::size_t take_line(HttpCtx& c, HttpDirState& ds, Bytes data, std::size_t max,
     c.count(HttpCounter::lf_only_lines);
   }
   return n;
+}
+
+// take_line for response start lines and header blocks, which are read leniently (libhtp,
+// browsers): a CR followed by anything but LF or CR ends the line too (a stray CR; not as the
+// line's first byte), and a CR right after a bare LF belongs to that line end. Whether a CR is
+// stray is known only at the next byte, which is not taken: `done` may come with 0 bytes taken.
+// Same splitting as header_line_end, which re-reads the stored block.
+std::size_t take_line_lenient(HttpCtx& c, HttpDirState& ds, Bytes data, std::size_t max,
+                              bool& done, HttpTx* tx, HttpMsg* m) {
+  done = false;
+  const std::size_t limit = data.size() < max ? data.size() : max;
+  std::size_t i = 0;
+  if (ds.lf_cr && limit > 0) {
+    ds.lf_cr = false;
+    if (ds.line_len == 0 && data[0] == '\r') i = 1;
+  }
+  const std::size_t skip = i;
+  std::uint32_t len = ds.line_len;
+  bool cr = ds.last_cr;
+  bool stray = false;
+  while (i < limit) {
+    const std::uint8_t ch = data[i];
+    if (cr && len > 1 && ch != '\n' && ch != '\r') {
+      stray = true;
+      break;
+    }
+    if (ch == '\n') {
+      ++i;
+      done = true;
+      break;
+    }
+    cr = ch == '\r';
+    if (len < 0xffffffffu) ++len;
+    ++i;
+  }
+  const std::size_t content_end = done ? i - 1 : i;
+  const std::size_t content = content_end - skip;
+  if (ds.lbuf_len < kHttpLineBuf && content) {
+    std::size_t k = kHttpLineBuf - ds.lbuf_len;
+    if (k > content) k = content;
+    std::memcpy(ds.lbuf + ds.lbuf_len, data.data() + skip, k);
+    ds.lbuf_len = static_cast<std::uint8_t>(ds.lbuf_len + k);
+  }
+  ds.line_len = len;
+  ds.last_cr = cr;
+  if (tx && m && i) store(c, *tx, *m, data.subspan(0, i));
+  if (done) {
+    ++ds.steps;
+    if (!cr) {
+      ds.lf_cr = true;
+      if (!ds.counted_lf_only && len > 0) {
+        ds.counted_lf_only = true;
+        c.count(HttpCounter::lf_only_lines);
+      }
+    }
+  }
+  done |= stray;
+  if (stray) ++ds.steps;
+  return i;
 }
 
 bool line_empty(const HttpDirState& ds) {
@@ -263,17 +329,10 @@ bool parse_cl(Bytes value, std::uint64_t& out, bool& dup, bool& differ) {
   return any;
 }
 
-bool te_chunked(Bytes value) {
-  std::size_t i = 0;
-  while (i <= value.size()) {
-    std::size_t e = i;
-    while (e < value.size() && value[e] != ',') ++e;
-    Bytes tok = trim(value.subspan(i, e - i));
-    i = e + 1;
-    if (iequals(tok, "chunked")) return true;
-  }
-  return false;
-}
+// Transfer-Encoding means chunked when its value contains "chunked" anywhere (case and NUL
+// bytes ignored: "chunkedx", "x chunked", "chun\0ked"), as libhtp decides; a body that then
+// turns out not to be chunked falls back to identity (see parse_chunk_size).
+bool te_chunked(Bytes value) { return contains_token(value, "chunked"); }
 
 struct Framing {
   bool te = false, chunked = false, has_cl = false, cl_bad = false, dup = false, differ = false;
@@ -282,7 +341,7 @@ struct Framing {
 };
 
 void note_framing(Bytes name, Bytes value, Framing& f) {
-  if (iequals(name, "content-length")) {
+  if (header_name_is(name, "content-length")) {
     std::uint64_t v = 0;
     bool dup = false, differ = false;
     if (!parse_cl(value, v, dup, differ)) {
@@ -298,10 +357,10 @@ void note_framing(Bytes name, Bytes value, Framing& f) {
     f.has_cl = true;
     f.dup |= dup;
     f.differ |= differ;
-  } else if (iequals(name, "transfer-encoding")) {
+  } else if (header_name_is(name, "transfer-encoding")) {
     f.te = true;
     f.chunked |= te_chunked(value);
-  } else if (iequals(name, "host")) {
+  } else if (header_name_is(name, "host")) {
     f.host = true;
   }
 }
@@ -335,7 +394,7 @@ void start_body(HttpCtx& c, FlowDirection dir, HttpTx& tx, HttpPhase phase, std:
   body_begin(c, dir, tx);
   ds.phase = phase;
   ds.remaining = len;
-  reset_line(ds);
+  reset_reader(ds);
 }
 
 void headers_done(HttpCtx& c, FlowDirection dir) {
@@ -344,7 +403,7 @@ void headers_done(HttpCtx& c, FlowDirection dir) {
   HttpMsg& m = tx.msg[dir_index(dir)];
   m.headers_done = true;
   Framing f;
-  for_each_header(msg_headers(tx, dir), [&](const HeaderItem& h) {
+  for_each_msg_header(tx, dir, [&](const HeaderItem& h) {
     if (!h.has_colon) {
       c.count(HttpCounter::invalid_header);
       return;
@@ -400,9 +459,12 @@ void headers_done(HttpCtx& c, FlowDirection dir) {
     return;
   }
   notify(c, tx, dir, HttpProgress::response_headers);
-  if (st == 101 || (tx.is_connect && st >= 200 && st < 300)) {
+  // A 101 that announces a body (Content-Length / Transfer-Encoding) is not taken as a switch
+  // of protocols: its body is parsed like any other (libhtp does the same).
+  const bool upgrade = st == 101 && !f.has_cl && !f.te;
+  if (upgrade || (tx.is_connect && st >= 200 && st < 300)) {
     end_message(c, dir, false);
-    stop_flow(c, st == 101 ? HttpCounter::switching_protocols : HttpCounter::connect_tunnel);
+    stop_flow(c, upgrade ? HttpCounter::switching_protocols : HttpCounter::connect_tunnel);
     return;
   }
   if (tx.is_head || st == 204 || st == 304) {
@@ -425,7 +487,7 @@ void end_message(HttpCtx& c, FlowDirection dir, bool truncated) {
   body_end(c, dir);
   ds.phase = HttpPhase::idle;
   ds.slot = kNoSlot;
-  reset_line(ds);
+  reset_reader(ds);
   if (slot >= kHttpMaxTx) return;
   HttpTx& tx = c.s.tx[slot];
   HttpMsg& m = tx.msg[dir_index(dir)];
@@ -447,7 +509,7 @@ void fail_body(HttpCtx& c, FlowDirection dir, HttpCounter why) {
 // Begins a message at the current position of `dir`. False when no transaction could be had.
 bool begin_message(HttpCtx& c, FlowDirection dir) {
   HttpDirState& ds = c.s.dir[dir_index(dir)];
-  reset_line(ds);
+  reset_reader(ds);
   ds.counted_lf_only = false;
   ds.x_chunked = ds.x_has_cl = ds.x_cl_bad = false;
   ds.x_cl = 0;
@@ -498,18 +560,91 @@ bool begin_message(HttpCtx& c, FlowDirection dir) {
   return true;
 }
 
-// A response whose first bytes are not "HTTP": HTTP/0.9 style, all of it is body until close.
+// A response whose first line is not a status line: HTTP/0.9 style, all of it (that line
+// included) is body until close.
 void headerless_response(HttpCtx& c, HttpTx& tx) {
   HttpMsg& m = tx.msg[1];
+  HttpDirState& ds = c.s.dir[1];
   c.count(HttpCounter::http09_response);
-  std::uint8_t stored[kResponseCheck + 1];
+  std::uint8_t stored[2 * kHttpLineBuf];
   std::size_t n = m.len < sizeof(stored) ? m.len : sizeof(stored);
   std::memcpy(stored, tx.arena + m.base, n);
   m.len = 0;
   m.headers_done = true;
+  ds.not_status = ds.peek_start = false;
   notify(c, tx, FlowDirection::to_client, HttpProgress::response_headers);
   start_body(c, FlowDirection::to_client, tx, HttpPhase::body_close, 0);
   body_data(c, FlowDirection::to_client, tx, Bytes(stored, n));
+}
+
+// Leading bytes browsers and libhtp skip before "HTTP" when judging a status line.
+bool status_lead(std::uint8_t ch) {
+  return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == 0x0b || ch == 0x0c || ch == 0;
+}
+
+// The response's first line, judged by its first non-blank bytes: "HTTP" (any case) starts a
+// status line. Anything else is read to its end (at most kHttpLineBuf bytes, else it is body)
+// and then, as libhtp does, skipped when it is at most 2 bytes (trailing CRs aside) or the next
+// line starts with 'H' (junk before the real status line); otherwise the response has no
+// headers and that line starts its body. Returns bytes taken; `done`: a status line is complete.
+std::size_t judge_status_line(HttpCtx& c, HttpTx& tx, Bytes data, bool& done) {
+  HttpDirState& ds = c.s.dir[1];
+  HttpMsg& m = tx.msg[1];
+  done = false;
+  if (ds.peek_start) {
+    // The junk line is complete; data[0] is the next line's first byte.
+    ds.peek_start = false;
+    ++ds.steps;
+    if (data[0] == 'H' || data[0] == 'h') {
+      c.count(HttpCounter::invalid_response_line);
+      m.len = 0;
+      reset_line(ds);
+      ds.not_status = false;
+      return 0;
+    }
+    headerless_response(c, tx);
+    return 0;
+  }
+  const std::size_t room = kHttpLineBuf + 1 > ds.line_len ? kHttpLineBuf + 1 - ds.line_len : 1;
+  bool line_done = false;
+  std::size_t n = take_line_lenient(c, ds, data, ds.start_checked && !ds.not_status ? data.size() : room,
+                                    line_done, &tx, &m);
+  if (!ds.start_checked) {
+    std::size_t i = 0;
+    while (i < ds.lbuf_len && status_lead(ds.lbuf[i])) ++i;
+    if (ds.lbuf_len >= i + 4) {
+      ds.start_checked = true;
+      ds.not_status = !istarts_with(Bytes(ds.lbuf + i, 4), "HTTP");
+    } else if (line_done || ds.lbuf_len >= kHttpLineBuf) {
+      ds.start_checked = true;
+      ds.not_status = true;
+    }
+  }
+  if (!ds.not_status) {
+    done = line_done;
+    return n;
+  }
+  if (!line_done) {
+    if (ds.line_len > kHttpLineBuf) headerless_response(c, tx);
+    return n;
+  }
+  std::size_t len = ds.lbuf_len;
+  while (len > 0 && (ds.lbuf[len - 1] == '\r' || ds.lbuf[len - 1] == '\n')) --len;
+  if (len <= 2) {
+    c.count(HttpCounter::invalid_response_line);
+    m.len = 0;
+    reset_line(ds);
+    ds.not_status = false;
+    return n;
+  }
+  ds.peek_start = true;
+  return n;
+}
+
+// A header (or trailer) line that is a single SP/HT before a bare LF ends the block unless an
+// LF or CR follows (libhtp's rule; else it is a whitespace continuation line).
+bool ws_only_line(const HttpDirState& ds) {
+  return ds.line_len == 1 && ds.lbuf_len == 1 && is_ws(ds.lbuf[0]) && ds.lf_cr;
 }
 
 // Start line, header lines, trailers: everything line based. Returns bytes consumed.
@@ -521,23 +656,29 @@ std::size_t parse_lines(HttpCtx& c, FlowDirection dir, Bytes data) {
     return 0;
   }
   HttpMsg& m = tx->msg[dir_index(dir)];
+  const bool lenient = !is_request(dir);
+  if (ds.ws_pending) {
+    ds.ws_pending = false;
+    ++ds.steps;
+    if (data[0] != '\n' && data[0] != '\r') {
+      reset_line(ds);
+      if (ds.phase == HttpPhase::headers)
+        headers_done(c, dir);
+      else
+        end_message(c, dir, false);
+      return 0;
+    }
+    if (ds.phase == HttpPhase::headers && !m.overflow) m.hdr_len = ds.ws_hdr_len;
+  }
   bool done = false;
   std::size_t n;
-  if (ds.phase == HttpPhase::start_line && !is_request(dir) && !ds.start_checked) {
-    // Judge the status line by its first bytes before waiting for a whole line.
-    std::size_t want = kResponseCheck > ds.line_len ? kResponseCheck - ds.line_len : 1;
-    n = take_line(c, ds, data, want, done, tx, &m);
-    if (ds.line_len >= kResponseCheck || done) {
-      ds.start_checked = true;
-      if (!istarts_with(Bytes(ds.lbuf, ds.lbuf_len), "HTTP")) {
-        headerless_response(c, *tx);
-        return n;
-      }
-    }
+  if (ds.phase == HttpPhase::start_line && lenient) {
+    n = judge_status_line(c, *tx, data, done);
     if (!done) return n;
   } else {
     HttpMsg* target = ds.phase == HttpPhase::trailers ? nullptr : &m;  // trailers not kept
-    n = take_line(c, ds, data, data.size(), done, tx, target);
+    n = lenient ? take_line_lenient(c, ds, data, data.size(), done, tx, target)
+                : take_line(c, ds, data, data.size(), done, tx, target);
     if (!done) return n;
   }
 
@@ -565,6 +706,11 @@ std::size_t parse_lines(HttpCtx& c, FlowDirection dir, Bytes data) {
         headers_done(c, dir);
         return n;
       }
+      if (lenient && ws_only_line(ds)) {
+        ds.ws_pending = true;
+        ds.ws_hdr_len = static_cast<std::uint16_t>(m.base + m.len - m.hdr_off);
+        break;
+      }
       if (!m.overflow)
         m.hdr_len = static_cast<std::uint16_t>(m.base + m.len - m.hdr_off);
       else
@@ -576,6 +722,7 @@ std::size_t parse_lines(HttpCtx& c, FlowDirection dir, Bytes data) {
         end_message(c, dir, false);
         return n;
       }
+      if (lenient && ws_only_line(ds)) ds.ws_pending = true;
       break;
     default:
       break;
@@ -584,48 +731,79 @@ std::size_t parse_lines(HttpCtx& c, FlowDirection dir, Bytes data) {
   return n;
 }
 
-// A chunk-size line ("1a", "001A ; ext", "  5"): the size, or a failure counted.
+int hex_value(std::uint8_t ch) {
+  ch = lower(ch);
+  return ch >= '0' && ch <= '9' ? ch - '0' : (ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1);
+}
+
+// An invalid chunk size at data[i]: a request body stops there; a response body is taken as
+// not chunked after all (libhtp's fallback; browsers show such a body as is): the size digits
+// read so far and everything from data[i] on are identity body until the connection closes.
+std::size_t chunk_size_failed(HttpCtx& c, FlowDirection dir, std::size_t i, HttpCounter why) {
+  HttpDirState& ds = c.s.dir[dir_index(dir)];
+  ds.cs = 0;
+  if (is_request(dir)) {
+    fail_body(c, dir, why);
+    return i;
+  }
+  c.count(why);
+  std::uint8_t digits[kHttpLineBuf];
+  const std::size_t k = ds.lbuf_len;
+  std::memcpy(digits, ds.lbuf, k);
+  reset_line(ds);
+  ds.phase = HttpPhase::body_close;
+  if (HttpTx* tx = dir_tx(c, dir); tx && k) body_data(c, dir, *tx, Bytes(digits, k));
+  return i;
+}
+
+// The chunk-size line, byte by byte as libhtp reads it: CR, LF, SP, HT, VT, FF before the
+// size are skipped (empty lines included), then hex digits; whatever follows them up to the
+// LF (extensions, junk such as "f x" or "f\r\r") is ignored. No digit first, or a size above
+// 0x7fffffff, is invalid (chunk_size_failed).
 std::size_t parse_chunk_size(HttpCtx& c, FlowDirection dir, Bytes data) {
   HttpDirState& ds = c.s.dir[dir_index(dir)];
-  bool done = false;
-  std::size_t n = take_line(c, ds, data, data.size(), done, nullptr, nullptr);
-  if (!done) return n;
-  Bytes line = lbuf_line(ds);
   std::size_t i = 0;
-  while (i < line.size() && is_ws(line[i])) ++i;
-  if (i == line.size() && ds.lbuf_len == ds.line_len) {
-    reset_line(ds);  // an empty line where a size should be: tolerated
-    return n;
-  }
-  std::uint64_t size = 0;
-  std::size_t digits = 0, significant = 0;
-  for (; i < line.size(); ++i) {
-    std::uint8_t ch = lower(line[i]);
-    int v = ch >= '0' && ch <= '9' ? ch - '0' : (ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1);
-    if (v < 0) break;
-    ++digits;
-    if (significant || v) ++significant;
-    if (significant > 15) {
-      fail_body(c, dir, HttpCounter::chunk_size_overflow);
-      return n;
+  while (i < data.size()) {
+    const std::uint8_t ch = data[i];
+    if (ds.cs == 0) {
+      if (ch == '\r' || ch == '\n' || ch == ' ' || ch == '\t' || ch == 0x0b || ch == 0x0c) {
+        ++i;
+        continue;
+      }
+      if (hex_value(ch) < 0) return chunk_size_failed(c, dir, i, HttpCounter::chunk_size_invalid);
+      ds.cs = 1;
+      ds.remaining = 0;
+      ds.lbuf_len = 0;
     }
-    size = size * 16 + static_cast<unsigned>(v);
+    if (ds.cs == 1) {
+      const int v = hex_value(ch);
+      if (v >= 0) {
+        ds.remaining = ds.remaining * 16 + static_cast<unsigned>(v);
+        if (ds.lbuf_len < kHttpLineBuf) ds.lbuf[ds.lbuf_len++] = ch;
+        ++i;
+        if (ds.remaining > 0x7fffffffu)
+          return chunk_size_failed(c, dir, i, HttpCounter::chunk_size_overflow);
+        continue;
+      }
+      ds.cs = 2;
+    }
+    if (ch == ';' && !ds.start_checked) {  // start_checked: the extension was counted
+      ds.start_checked = true;
+      c.count(HttpCounter::chunk_extension);
+    }
+    ++i;
+    if (ch != '\n') continue;
+    // The size line is complete.
+    ds.cs = 0;
+    reset_line(ds);
+    if (ds.remaining == 0) {
+      ds.phase = HttpPhase::trailers;
+    } else {
+      ds.phase = HttpPhase::chunk_data;
+    }
+    return i;
   }
-  while (i < line.size() && is_ws(line[i])) ++i;
-  bool ext = i < line.size() && line[i] == ';';
-  if (digits == 0 || (i < line.size() && !ext)) {
-    fail_body(c, dir, HttpCounter::chunk_size_invalid);
-    return n;
-  }
-  if (ext) c.count(HttpCounter::chunk_extension);
-  reset_line(ds);
-  if (size == 0) {
-    ds.phase = HttpPhase::trailers;
-  } else {
-    ds.phase = HttpPhase::chunk_data;
-    ds.remaining = size;
-  }
-  return n;
+  return i;
 }
 
 void run(HttpCtx& c, FlowDirection dir, Bytes data);
@@ -673,6 +851,7 @@ void run(HttpCtx& c, FlowDirection dir, Bytes data) {
       return;
     }
     const HttpPhase before = ds.phase;
+    const std::uint32_t steps = ds.steps;
     std::size_t n = 0;
     switch (ds.phase) {
       case HttpPhase::idle:
@@ -705,19 +884,21 @@ void run(HttpCtx& c, FlowDirection dir, Bytes data) {
         }
         break;
       }
-      case HttpPhase::chunk_data_end:
-        if (data[0] == '\r' && !ds.last_cr) {
-          ds.last_cr = true;
-          n = 1;
-        } else {
-          if (data[0] == '\n')
-            n = 1;
-          else
-            c.count(HttpCounter::chunk_missing_crlf);  // lenient: the size line starts here
+      case HttpPhase::chunk_data_end: {
+        // After chunk data everything up to the LF is skipped (normally just CRLF), as libhtp
+        // does: junk there does not derail the chunk framing.
+        if (ds.line_len == 0 && data[0] != '\r' && data[0] != '\n')
+          c.count(HttpCounter::chunk_missing_crlf);
+        const void* lf = std::memchr(data.data(), '\n', data.size());
+        n = lf ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(lf) - data.data()) + 1
+               : data.size();
+        ds.line_len = 1;
+        if (lf) {
           ds.phase = HttpPhase::chunk_size;
-          reset_line(ds);
+          reset_reader(ds);
         }
         break;
+      }
       case HttpPhase::chunk_size:
         n = parse_chunk_size(c, dir, data);
         break;
@@ -738,7 +919,7 @@ void run(HttpCtx& c, FlowDirection dir, Bytes data) {
         n = data.size();
         break;
     }
-    if (n == 0 && ds.phase == before) {
+    if (n == 0 && ds.phase == before && ds.steps == steps) {
       ds.phase = HttpPhase::dead;  // no progress possible: never loop
       continue;
     }
@@ -829,7 +1010,7 @@ void http_gap(HttpState& s, HttpShared& shared, FlowDirection dir, HttpSink& sin
       break;
   }
   ds.phase = HttpPhase::resync;
-  reset_line(ds);
+  reset_reader(ds);
 }
 
 void http_close(HttpState& s, HttpShared& shared, HttpSink& sink) {
@@ -850,8 +1031,27 @@ void http_close(HttpState& s, HttpShared& shared, HttpSink& sink) {
         end_message(c, dir, true);
         break;
       case HttpPhase::start_line:
+        if (HttpTx* tx = dir_tx(c, dir)) {
+          if (ds.not_status) {  // a complete or cut junk first line: the body (no headers)
+            headerless_response(c, *tx);
+            end_message(c, dir, false);
+          } else {
+            tx->msg[dir_index(dir)].truncated = true;
+          }
+        }
+        break;
       case HttpPhase::headers:
-        if (HttpTx* tx = dir_tx(c, dir)) tx->msg[dir_index(dir)].truncated = true;
+        // The flow ended inside the header block: the lines that came are the block (libhtp
+        // completes the headers at close too), so header rules still see them.
+        if (dir_tx(c, dir)) {
+          reset_reader(ds);
+          headers_done(c, dir);
+          if (s.stopped) break;
+          if (ds.phase == HttpPhase::body_close)
+            end_message(c, dir, false);
+          else if (ds.phase != HttpPhase::idle && ds.phase != HttpPhase::dead)
+            end_message(c, dir, true);
+        }
         break;
       default:
         break;

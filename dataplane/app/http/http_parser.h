@@ -56,6 +56,7 @@ struct HttpConfig {
   X(gzip_bad_trailer, "http.gzip_bad_trailer")                      \
   X(lzma_errors, "http.lzma_errors")                                \
   X(decompress_raw_fallback, "http.decompress_raw_fallback")        \
+  X(decompress_not_encoded, "http.decompress_not_encoded")          \
   X(decompress_bomb, "http.decompress_bomb")                        \
   X(decompress_layer_limit, "http.decompress_layer_limit")          \
   X(decoders_exhausted, "http.decoders_exhausted")                  \
@@ -164,6 +165,12 @@ struct HttpLayer {
   bool passthrough = false;        // decoding failed or unavailable: bytes go on raw
   bool ended = false;              // stream end seen: the rest is ignored
   bool retried = false;            // raw-deflate retry done
+  bool gzip_label = false;         // labelled gzip / x-gzip (else deflate or lzma)
+  std::uint8_t fmt = 0;            // zlib layers: 0 undecided, 1 gzip, 2 zlib, 3 raw deflate
+  std::uint8_t gz_state = 0;       // gzip member header reader (see gzip_header)
+  std::uint8_t gz_flags = 0;
+  std::uint16_t gz_need = 0;
+  std::uint32_t crc = 0;           // CRC-32 of a gzip member's output, for its trailer
   std::uint8_t prefix_len = 0;     // first input bytes, for the raw-deflate retry
   std::uint64_t in = 0, out = 0;  // fed to the decoder / produced by it
   std::uint64_t used = 0;          // input the decoder consumed (for the ratio)
@@ -180,6 +187,13 @@ struct HttpDirState {
   bool decode_stopped = false;     // bomb: no more body decoding for this message
   bool limit_counted = false;
   bool start_checked = false;      // the start of the current line was judged (response / resync)
+  bool not_status = false;         // the response's first line is not a status line
+  bool peek_start = false;         // ...and is complete: the next byte decides skip or body
+  bool lf_cr = false;              // the last line ended with a bare LF: a CR next belongs to it
+  bool ws_pending = false;         // header line " \n": ends the block unless LF/CR follows
+  std::uint8_t cs = 0;             // chunk-size line: 0 leading, 1 digits, 2 rest of line
+  std::uint16_t ws_hdr_len = 0;    // hdr_len if the pending whitespace line is a header line
+  std::uint32_t steps = 0;         // lines completed: progress without consuming bytes
   bool x_chunked = false;          // framing headers seen beyond the stored header block
   bool x_has_cl = false;
   bool x_cl_bad = false;

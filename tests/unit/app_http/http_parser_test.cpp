@@ -197,23 +197,48 @@ TEST(HttpParser, ChunkedExtensionsAndOddSizes) {
   CHECK_EQUAL(2u, count(sh, HttpCounter::chunk_extension));
 }
 
-TEST(HttpParser, ChunkSizeOverflowStops) {
+TEST(HttpParser, ChunkSizeOverflowRequestStops) {
   HttpShared sh(cfg());
   HttpFlow f(sh);
-  f.req("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
-  f.resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n"
-         "ffffffffffffffffff\r\nxyz");
+  f.req("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n"
+        "ffffffffffffffffff\r\nxyz");
   CHECK_EQUAL(1u, count(sh, HttpCounter::chunk_size_overflow));
+  // The request direction is given up: later bytes are ignored.
+  f.req("GET /next HTTP/1.1\r\nHost: h\r\n\r\n");
+  f.close();
   CHECK_EQUAL(1u, f.rec.done.size());
-  STRCMP_EQUAL("ab", f.rec.done[0].body[1].c_str());
-  CHECK(f.rec.done[0].complete[1]);
-  // The direction is given up: later bytes are ignored.
-  f.resp("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
-  CHECK_EQUAL(1u, f.rec.done.size());
+  STRCMP_EQUAL("ab", f.rec.done[0].body[0].c_str());
+}
+
+// Rule: a response chunk size that is not a size (no hex digit first, or above 0x7fffffff)
+// means the body was not chunked after all: from there on it is identity until close.
+TEST(HttpParser, ChunkSizeInvalidResponseFallsBackToIdentity) {
+  {
+    HttpShared sh(cfg());
+    HttpFlow f(sh);
+    f.req("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    f.resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n"
+           "ffffffffffffffffff\r\nxyz");
+    CHECK_EQUAL(1u, count(sh, HttpCounter::chunk_size_overflow));
+    f.close();
+    CHECK_EQUAL(1u, f.rec.done.size());
+    STRCMP_EQUAL("abffffffffffffffffff\r\nxyz", f.rec.done[0].body[1].c_str());
+    CHECK(f.rec.done[0].complete[1]);
+  }
+  {
+    HttpShared sh(cfg());
+    HttpFlow f(sh);
+    f.req("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    f.resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: \r\n chunked\r\n\r\nX5O!P%@AP\r\nrest");
+    CHECK_EQUAL(1u, count(sh, HttpCounter::chunk_size_invalid));
+    f.close();
+    CHECK_EQUAL(1u, f.rec.done.size());
+    STRCMP_EQUAL("X5O!P%@AP\r\nrest", f.rec.done[0].body[1].c_str());
+  }
 }
 
 TEST(HttpParser, ChunkSizeNegativeAndNonHex) {
-  for (const char* bad : {"-5", "zz", "5x", ""}) {
+  for (const char* bad : {"-5", "zz", ""}) {
     HttpShared sh(cfg());
     HttpFlow f(sh);
     f.req("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(bad) +
@@ -223,6 +248,23 @@ TEST(HttpParser, ChunkSizeNegativeAndNonHex) {
     }
     f.close();
     CHECK_EQUAL(1u, f.rec.done.size());
+  }
+}
+
+// Rule: chunk-size lines are read as libhtp reads them: CR/LF/SP/HT/VT/FF before the digits
+// skipped, anything after the digits up to the LF ignored; after chunk data, up to the LF.
+TEST(HttpParser, ChunkSizeLenientLines) {
+  const char* sizes[] = {"5x", "5 x", "5\r", "5\f", "\r5", "\v5", "\f5", "\r\n5", "0005"};
+  for (const char* sz : sizes) {
+    HttpShared sh(cfg());
+    HttpFlow f(sh);
+    f.req("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    f.resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(sz) +
+           "\r\nhello\r\n" + std::string(sz) + "\r\nworld junk\r\n0\r\n\r\n");
+    CHECK_EQUAL(1u, f.rec.done.size());
+    STRCMP_EQUAL("helloworld", f.rec.done[0].body[1].c_str());
+    CHECK(f.rec.done[0].complete[1]);
+    CHECK_EQUAL(0u, count(sh, HttpCounter::chunk_size_invalid));
   }
 }
 
