@@ -762,7 +762,7 @@ def vigil_flows(frames):
 
 HTTP_METHODS = (b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"TRACE", b"CONNECT",
                 b"PATCH", b"PROPFIND", b"PROPPATCH", b"MKCOL", b"COPY", b"MOVE", b"LOCK",
-                b"UNLOCK", b"SEARCH")
+                b"UNLOCK", b"SEARCH", b"NOTIFY", b"SUBSCRIBE", b"UNSUBSCRIBE", b"M-SEARCH")
 
 
 def http_probe(b, to_server):

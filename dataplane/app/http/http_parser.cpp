@@ -13,12 +13,14 @@ namespace {
 constexpr std::string_view kCounterNames[] = {VIGIL_HTTP_COUNTERS(VIGIL_COUNTER_NAME)};
 constexpr std::uint8_t kNoSlot = 0xff;
 constexpr std::size_t kResponseCheck = 5;   // "HTTP/" decides whether a response has a status line
-constexpr std::size_t kRequestCheck = 10;   // "PROPPATCH " decides a request start after a gap
+constexpr std::size_t kRequestCheck = 12;   // "UNSUBSCRIBE " decides a request start after a gap
 
+// HTTP/1.1, WebDAV, and UPnP's GENA / SSDP methods (devices speak them over TCP too).
 const std::string_view kMethods[] = {"GET",   "POST",    "HEAD",    "PUT",      "DELETE",
                                      "OPTIONS", "TRACE", "CONNECT", "PATCH",    "PROPFIND",
                                      "PROPPATCH", "MKCOL", "COPY",  "MOVE",     "LOCK",
-                                     "UNLOCK", "SEARCH"};
+                                     "UNLOCK", "SEARCH", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE",
+                                     "M-SEARCH"};
 
 // yes: `b` is a known method then SP/HT; more: `b` could still become one; no otherwise.
 Probe method_probe(Bytes b) {
