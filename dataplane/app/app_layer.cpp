@@ -259,36 +259,14 @@ void AppLayer::detect_tcp(Flow& flow, Slot& slot, FlowDirection dir,
     flow.app_proto = static_cast<std::uint8_t>(r.proto);
     start_parser(flow, slot, r.proto);
     if (!(flow.app_flags & appflag::parser)) return;
-    // The other direction's kept bytes first: requests precede their responses.
-    const FlowDirection other = opposite(dir);
-    if (slot.probe_len[dir_index(other)] > 0) {
-      std::uint8_t keep[kProbeBytes];
-      const std::size_t n = slot.probe_len[dir_index(other)];
-      std::memcpy(keep, slot.probe[dir_index(other)], n);
-      slot.probe_len[dir_index(other)] = 0;
-      if (other == FlowDirection::to_server) feed(flow, slot, other, {keep, n});
-      if (slot.probe_len[d] > 0) {
-        std::uint8_t mine[kProbeBytes];
-        const std::size_t m = slot.probe_len[d];
-        std::memcpy(mine, slot.probe[d], m);
-        slot.probe_len[d] = 0;
-        feed(flow, slot, dir, {mine, m});
-        feed(flow, slot, dir, data.subspan(copied));
-      } else {
-        feed(flow, slot, dir, data);
-      }
-      if (other == FlowDirection::to_client) feed(flow, slot, other, {keep, n});
-      return;
-    }
-    if (slot.probe_len[d] > 0) {
-      std::uint8_t mine[kProbeBytes];
-      const std::size_t m = slot.probe_len[d];
-      std::memcpy(mine, slot.probe[d], m);
-      slot.probe_len[d] = 0;
-      feed(flow, slot, dir, {mine, m});
-      feed(flow, slot, dir, data.subspan(copied));
-    } else {
-      feed(flow, slot, dir, data);
+    // The bytes kept while probing are parsed first, requests before responses; this call's bytes
+    // follow their direction's kept ones (their first `copied` bytes are among those).
+    for (const FlowDirection x : {FlowDirection::to_server, FlowDirection::to_client}) {
+      const std::size_t xi = dir_index(x);
+      const std::size_t kept = slot.probe_len[xi];
+      slot.probe_len[xi] = 0;  // the probe buffer is apart from the parser's state
+      if (kept > 0) feed(flow, slot, x, {slot.probe[xi], kept});
+      if (x == dir) feed(flow, slot, x, data.subspan(copied));
     }
     return;
   }

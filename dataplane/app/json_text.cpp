@@ -1,5 +1,7 @@
 #include "dataplane/app/json_text.h"
 
+#include "dataplane/app/decimal_text.h"
+
 namespace vigil::app {
 
 void JsonText::raw(std::string_view s) {
@@ -62,13 +64,8 @@ void JsonText::string(std::span<const std::uint8_t> bytes) {
 
 void JsonText::number(std::uint64_t v) {
   value_prefix();
-  char tmp[24];
-  std::size_t n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0) put(tmp[--n]);
+  char digits[kMaxDecimalDigits];
+  raw({digits, decimal_text(v, digits)});
 }
 
 }  // namespace vigil::app

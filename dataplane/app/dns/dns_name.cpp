@@ -1,5 +1,6 @@
 #include "dataplane/app/dns/dns_name.h"
 
+#include "dataplane/app/decimal_text.h"
 #include "dataplane/app/dns/dns_limits.h"
 
 namespace vigil::app::dns::detail {
@@ -9,13 +10,9 @@ constexpr char kHex[] = "0123456789abcdef";
 }  // namespace
 
 void TextWriter::put_dec(std::uint32_t v) {
-  char digits[10];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0) put(digits[--n]);
+  char digits[kMaxDecimalDigits];
+  const std::size_t n = decimal_text(v, digits);
+  for (std::size_t i = 0; i < n; ++i) put(digits[i]);
 }
 
 void TextWriter::put_hex16(std::uint16_t v) {

@@ -2,16 +2,14 @@
 
 #include <mbedtls/md5.h>
 
+#include "dataplane/app/decimal_text.h"
+
 namespace vigil::app::tls {
 
 void TextWriter::put_decimal(std::uint32_t v) {
-  char digits[10];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0) put(digits[--n]);
+  char digits[kMaxDecimalDigits];
+  const std::size_t n = decimal_text(v, digits);
+  for (std::size_t i = 0; i < n; ++i) put(digits[i]);
 }
 
 void tls_md5_hex(std::string_view text, char (&out)[32]) {
