@@ -51,22 +51,24 @@ std::optional<FlowDirection> app_buffer_direction(AppBuffer b) {
   }
 }
 
-bool TxAlertMemory::first_alert(std::uint64_t tx_id, std::uint32_t sig) {
-  Entry* e = nullptr;
+TxAlertMemory::Entry& TxAlertMemory::entry(std::uint64_t tx_id) {
   for (Entry& x : entries) {
-    if (x.tx_id == tx_id) e = &x;
+    if (x.tx_id == tx_id) return x;
   }
-  if (e == nullptr) {
-    e = &entries[next];
-    next = (next + 1) % kSlots;
-    e->tx_id = tx_id;
-    e->count = 0;
-  }
-  for (std::uint32_t i = 0; i < e->count; ++i) {
-    if (e->sigs[i] == sig) return false;
+  Entry& e = entries[next];
+  next = (next + 1) % kSlots;
+  e = Entry{};
+  e.tx_id = tx_id;
+  return e;
+}
+
+bool TxAlertMemory::first_alert(std::uint64_t tx_id, std::uint32_t sig) {
+  Entry& e = entry(tx_id);
+  for (std::uint32_t i = 0; i < e.count; ++i) {
+    if (e.sigs[i] == sig) return false;
   }
   // A full entry forgets nothing it holds; a 16th rule on one transaction may alert again later.
-  if (e->count < kSigs) e->sigs[e->count++] = sig;
+  if (e.count < kSigs) e.sigs[e.count++] = sig;
   return true;
 }
 

@@ -55,18 +55,26 @@ struct AppSpan {
   bool at_start = true;
 };
 
-// Alerts already raised on a transaction, so that a rule alerts once per transaction however
-// many times the transaction progresses (Suricata's per-transaction detect state).
+// Detection's memory of a transaction (Suricata's per-transaction detect state): the rules that
+// alerted on it, so that a rule alerts once per transaction however often the transaction
+// progresses; and the rules that could not be decided yet (a buffer they need has not arrived, a
+// body is still streaming), so that a progress scans only its new buffers and re-checks those.
 struct TxAlertMemory {
-  static constexpr std::size_t kSlots = 4, kSigs = 15;
+  static constexpr std::size_t kSlots = 4, kSigs = 15, kPending = 32;
   struct Entry {
     std::uint64_t tx_id = ~std::uint64_t{0};
     std::uint32_t count = 0;
     std::uint32_t sigs[kSigs]{};
+    std::uint32_t pending_count = 0;
+    bool pending_overflow = false;  // more undecided rules than fit: scan every buffer instead
+    bool inspected = false;         // a progress of this transaction was inspected before
+    std::uint32_t pending[kPending]{};
   };
   Entry entries[kSlots]{};
   std::uint32_t next = 0;
 
+  // The entry of `tx_id`, taking the oldest one for a transaction not seen before.
+  Entry& entry(std::uint64_t tx_id);
   // True the first time `sig` is recorded for `tx_id` (and records it).
   bool first_alert(std::uint64_t tx_id, std::uint32_t sig);
 };
@@ -83,6 +91,14 @@ class AppTxView {
   // Instance `i` of buffer `b` (most buffers have one; dns.query one per question, tls.certs one
   // per certificate). False when absent now.
   virtual bool get(AppBuffer b, std::size_t i, AppSpan& out) const = 0;
+  // Whether `b` is new with this progress (request headers, a body window, a hello, ...); the
+  // buffers that are not were scanned at an earlier progress of the same transaction.
+  virtual bool fresh(AppBuffer b) const = 0;
+  // Whether `b` is a body that arrives window by window (a rule on it may match later windows).
+  static bool streaming(AppBuffer b) {
+    return b == AppBuffer::file_data || b == AppBuffer::http_request_body ||
+           b == AppBuffer::http_response_body;
+  }
 
  protected:
   ~AppTxView() = default;

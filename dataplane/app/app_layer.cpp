@@ -52,8 +52,35 @@ class AppLayer::HttpView final : public AppTxView {
  public:
   HttpView(const http::HttpTx& tx, bool body) : tx_(tx), body_(body) {}
 
+  bool fresh(AppBuffer b) const override {
+    const std::optional<FlowDirection> fixed = app_buffer_direction(b);
+    if (fixed && *fixed != dir) return false;
+    return streaming(b) == body_;  // headers: the direction's header buffers; body: its body
+  }
+
+  // Detection asks for a buffer once per prefilter database and once per rule list: the first
+  // answer is kept for the rest of this progress (normalised fields are built on first read).
   bool get(AppBuffer b, std::size_t i, AppSpan& out) const override {
     if (i != 0) return false;
+    const auto k = static_cast<std::size_t>(b);
+    if (k < kBuffers && (known_ >> k & 1)) {
+      out = cache_[k];
+      return (present_ >> k & 1) != 0;
+    }
+    const bool present = lookup(b, out);
+    if (k < kBuffers) {
+      known_ |= std::uint64_t{1} << k;
+      if (present) present_ |= std::uint64_t{1} << k;
+      cache_[k] = out;
+    }
+    return present;
+  }
+
+ private:
+  static constexpr std::size_t kBuffers = static_cast<std::size_t>(AppBuffer::count_);
+  static_assert(kBuffers <= 64, "buffer bit masks are 64 bits");
+
+  bool lookup(AppBuffer b, AppSpan& out) const {
     using http::HttpField;
     const std::optional<FlowDirection> fixed = app_buffer_direction(b);
     const FlowDirection d = fixed ? *fixed : dir;
@@ -103,14 +130,26 @@ class AppLayer::HttpView final : public AppTxView {
     }
   }
 
- private:
   const http::HttpTx& tx_;
   bool body_;
+  mutable std::uint64_t known_ = 0, present_ = 0;
+  mutable std::array<AppSpan, kBuffers> cache_;
 };
 
 class AppLayer::TlsView final : public AppTxView {
  public:
-  explicit TlsView(const tls::TlsState& s) : s_(s) {}
+  TlsView(const tls::TlsState& s, tls::TlsProgress p) : s_(s), p_(p) {}
+
+  bool fresh(AppBuffer b) const override {
+    switch (b) {
+      case AppBuffer::tls_sni: case AppBuffer::ja3_hash: case AppBuffer::ja3_string:
+        return p_ == tls::TlsProgress::client_hello;
+      case AppBuffer::ja3s_hash: case AppBuffer::ja3s_string:
+        return p_ == tls::TlsProgress::server_hello;
+      default:
+        return p_ == tls::TlsProgress::certificate;
+    }
+  }
 
   bool get(AppBuffer b, std::size_t i, AppSpan& out) const override {
     using tls::TlsField;
@@ -140,11 +179,14 @@ class AppLayer::TlsView final : public AppTxView {
 
  private:
   const tls::TlsState& s_;
+  tls::TlsProgress p_;
 };
 
 class AppLayer::DnsView final : public AppTxView {
  public:
   explicit DnsView(const dns::DnsMessage& m) : m_(m) {}
+
+  bool fresh(AppBuffer) const override { return true; }  // a message is inspected once, whole
 
   bool get(AppBuffer b, std::size_t i, AppSpan& out) const override {
     // dns.query: every question of a query, one instance each (Suricata 7's multi-buffer).
@@ -168,8 +210,9 @@ AppLayer::AppLayer(const AppLayerConfig& config)
   dns_msg_ = std::make_unique<dns::DnsMessage>();
   json_buf_ = std::make_unique<char[]>(kJsonBytes);
   const std::uint32_t n = std::max<std::uint32_t>(cfg_.state_slots, 1);
-  // calloc: the kernel backs pages only when a flow first writes them.
-  slots_ = static_cast<Slot*>(std::calloc(n, sizeof(Slot)));
+  // Not zeroed (a slot is reset when a flow takes it), so the pool costs no memory until flows
+  // use it: a block this large comes as fresh anonymous pages, backed on first write.
+  slots_ = static_cast<Slot*>(std::malloc(std::size_t{n} * sizeof(Slot)));
   if (slots_ == nullptr) throw std::bad_alloc();
   free_slots_.reserve(n);
   for (std::uint32_t i = n; i-- > 0;) free_slots_.push_back(i);
@@ -292,15 +335,17 @@ void AppLayer::start_parser(Flow& flow, Slot& slot, AppProto proto) {
   switch (proto) {
     case AppProto::http:
       counters_.add(AppCounter::flow_http);
-      http::http_init(*new (slot.parser) http::HttpState{});
+      // Default-initialised (no braces): the init function resets what it needs, and the large
+      // buffers are not zeroed, so a flow touches only the pages its parser writes.
+      http::http_init(*new (slot.parser) http::HttpState);
       break;
     case AppProto::tls:
       counters_.add(AppCounter::flow_tls);
-      tls::tls_init(*new (slot.parser) tls::TlsState{});
+      tls::tls_init(*new (slot.parser) tls::TlsState);
       break;
     case AppProto::dns:
       counters_.add(AppCounter::flow_dns_tcp);
-      dns::dns_tcp_init(*new (slot.parser) dns::DnsTcpState{});
+      dns::dns_tcp_init(*new (slot.parser) dns::DnsTcpState);
       break;
     default:
       // Named but not parsed: the slot is not needed any more.
@@ -385,7 +430,11 @@ void AppLayer::on_flow_end(Flow& flow, const AppPacketInfo& pkt, AppObserver& ob
 // Parser callbacks
 
 void AppLayer::on_http_progress(const http::HttpTx& tx, FlowDirection dir, http::HttpProgress p) {
-  if (current_ == nullptr) return;
+  // A message's end brings no new buffer: its request or response was inspected as it came.
+  if (current_ == nullptr || p == http::HttpProgress::request_complete ||
+      p == http::HttpProgress::response_complete) {
+    return;
+  }
   Slot* slot = slot_of(*current_);
   const bool body = p == http::HttpProgress::request_body || p == http::HttpProgress::response_body;
   HttpView v(tx, body);
@@ -436,7 +485,7 @@ void AppLayer::on_tls_progress(const tls::TlsState& s, FlowDirection dir, tls::T
   if (current_ == nullptr) return;
   if (p != tls::TlsProgress::handshake_done) {
     Slot* slot = slot_of(*current_);
-    TlsView v(s);
+    TlsView v(s, p);
     v.proto = AppProto::tls;
     v.tx_id = 0;  // one transaction: the handshake
     v.dir = dir;

@@ -128,7 +128,7 @@ class AppLayer final : private http::HttpSink, private tls::TlsSink, private dns
   std::unique_ptr<tls::TlsShared> tls_;
   std::unique_ptr<dns::DnsShared> dns_;
   std::unique_ptr<dns::DnsMessage> dns_msg_;  // the message being handled (large: not on the stack)
-  Slot* slots_ = nullptr;                     // calloc'd: untouched slots cost no memory
+  Slot* slots_ = nullptr;                     // malloc'd, not zeroed: untouched slots cost nothing
   std::vector<std::uint32_t> free_slots_;
   std::unique_ptr<char[]> json_buf_;
   AppRecordQueue records_;

@@ -136,8 +136,6 @@ namespace {
 // Gives decoded bytes to the sink in windows of at most kChunk new bytes, up to the body limit.
 void deliver(HttpCtx& c, FlowDirection dir, HttpTx& tx, Bytes data) {
   HttpDirState& ds = c.s.dir[dir_index(dir)];
-  HttpMsg& m = tx.msg[dir_index(dir)];
-  m.body_len += data.size();
   const std::uint64_t limit = is_request(dir) ? c.sh.config().request_body_limit
                                                : c.sh.config().response_body_limit;
   while (!data.empty()) {
@@ -497,6 +495,14 @@ void run_lzma(HttpCtx& c, FlowDirection dir, HttpTx& tx, std::size_t layer, Byte
 void feed(HttpCtx& c, FlowDirection dir, HttpTx& tx, std::size_t layer, Bytes in) {
   HttpDirState& ds = c.s.dir[dir_index(dir)];
   if (ds.decode_stopped || in.empty()) return;
+  // Rules see no byte past the body limit: decoding (and its cost) stops there.
+  const std::uint64_t limit = is_request(dir) ? c.sh.config().request_body_limit
+                                               : c.sh.config().response_body_limit;
+  if (ds.delivered >= limit) {
+    if (!ds.limit_counted) c.count(HttpCounter::body_limit_reached);
+    ds.limit_counted = true;
+    return;
+  }
   if (layer >= ds.nlayers) {
     deliver(c, dir, tx, in);
     return;
@@ -603,8 +609,8 @@ void body_begin(HttpCtx& c, FlowDirection dir, HttpTx& tx) {
 
 void body_data(HttpCtx& c, FlowDirection dir, HttpTx& tx, Bytes data) {
   HttpDirState& ds = c.s.dir[dir_index(dir)];
+  tx.msg[dir_index(dir)].body_len += data.size();  // the body as sent, de-chunked (EVE length)
   if (ds.nlayers == 0) {
-    // Undecoded: still count what is not exposed.
     deliver(c, dir, tx, data);
     return;
   }

@@ -53,22 +53,27 @@ bool istarts_with(Bytes a, std::string_view b) {
 
 std::size_t header_line_end(Bytes b, std::size_t from, bool lenient) {
   const std::size_t n = b.size();
-  std::size_t i = from;
-  while (i < n) {
-    const std::uint8_t c = b[i];
-    if (c == '\n') {
-      const bool bare = i == from || b[i - 1] != '\r';
-      ++i;
-      if (lenient && bare && i < n && b[i] == '\r') ++i;  // LF CR: one line end
-      return i;
+  if (from >= n) return n;
+  const std::uint8_t* p = b.data();
+  // memchr finds the line feed; a lenient line may end earlier, at a stray CR (one followed by
+  // neither LF nor CR, and not the line's first byte).
+  const void* lf = std::memchr(p + from, '\n', n - from);
+  const std::size_t nl = lf != nullptr ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(lf) - p) : n;
+  if (lenient) {
+    for (std::size_t i = from + 1; i < nl;) {
+      const void* cr = std::memchr(p + i, '\r', nl - i);
+      if (cr == nullptr) break;
+      const std::size_t k = static_cast<std::size_t>(static_cast<const std::uint8_t*>(cr) - p);
+      if (k + 1 >= n) return n;
+      if (p[k + 1] != '\n' && p[k + 1] != '\r') return k + 1;  // stray CR
+      i = k + 1;
     }
-    if (lenient && c == '\r' && i > from) {
-      if (i + 1 >= n) return n;
-      if (b[i + 1] != '\n' && b[i + 1] != '\r') return i + 1;  // stray CR
-    }
-    ++i;
   }
-  return n;
+  if (nl == n) return n;
+  const bool bare = nl == from || p[nl - 1] != '\r';
+  std::size_t i = nl + 1;
+  if (lenient && bare && i < n && p[i] == '\r') ++i;  // LF CR: one line end
+  return i;
 }
 
 bool header_name_is(Bytes name, std::string_view lower_name) {

@@ -126,7 +126,7 @@ struct HttpMsg {
   std::uint16_t hdr_len = 0;
   HttpSpan16 line;               // start line without its line end
   HttpSpan16 part[3];            // method/uri/protocol or protocol/code/message
-  std::uint64_t body_len = 0;    // decoded body bytes seen
+  std::uint64_t body_len = 0;    // body bytes as sent: de-chunked, before content decoding
   bool present = false;          // a start line was seen
   bool headers_done = false;
   bool complete = false;
@@ -298,7 +298,7 @@ HttpBodyView http_body(const HttpTx& tx, FlowDirection dir);
 bool http_has_request(const HttpTx& tx);
 bool http_has_response(const HttpTx& tx);
 int http_status(const HttpTx& tx);  // 0 when none
-std::uint64_t http_body_length(const HttpTx& tx, FlowDirection dir);  // decoded bytes seen
+std::uint64_t http_body_length(const HttpTx& tx, FlowDirection dir);  // as sent (de-chunked), EVE length
 std::string_view http_field_name(HttpField f);
 
 // Protocol probe for detection: does this stream start look like an HTTP request (to_server) /

@@ -619,28 +619,38 @@ void DetectContext::emit(const DetectPacket& p, const Signature& s, bool stream,
   }
 }
 
-bool DetectContext::tx_matches(const Signature& s, const DetectPacket& p,
-                               const app::AppTxView& tx) {
+DetectContext::TxMatch DetectContext::tx_matches(const Signature& s, const DetectPacket& p,
+                                                 const app::AppTxView& tx) {
   const std::span<const std::uint8_t> payload = p.dp->payload;
-  if (s.payload.dsize && !s.payload.dsize->matches(payload.size())) return false;
+  if (s.payload.dsize && !s.payload.dsize->matches(payload.size())) return TxMatch::later;
   begin_rule(payload_scratch_);
+  bool later = false;
   for (std::size_t li = 0; li < s.payload.lists.size(); ++li) {
     const PayloadMatchList& l = s.payload.lists[li];
     if (s.list_app[li] == Signature::kListOnPayload) {
-      // Plain contents of a transaction rule look at the packet that made the progress.
-      if (payload.empty() || !payload_match(l, payload, payload_scratch_)) return false;
+      // Plain contents of a transaction rule look at the packet that made the progress; a later
+      // packet of the transaction may carry them.
+      if (payload.empty() || !payload_match(l, payload, payload_scratch_)) later = true;
       continue;
     }
     const auto b = static_cast<app::AppBuffer>(s.list_app[li]);
-    bool any = false;
+    bool any = false, present = false;
     app::AppSpan span;
     for (std::size_t i = 0; !any && tx.get(b, i, span); ++i) {
+      present = true;
       if (!span.at_start && s.list_anchored[li]) continue;
       any = payload_match(l, span.data, payload_scratch_);
     }
-    if (!any) return false;
+    if (any) continue;
+    // Absent for now, or a body whose next window may hold it: undecided. A buffer that is there
+    // whole and does not match decides the rule.
+    if (!present || app::AppTxView::streaming(b)) {
+      later = true;
+      continue;
+    }
+    return TxMatch::no;
   }
-  return true;
+  return later ? TxMatch::later : TxMatch::yes;
 }
 
 void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx) {
@@ -648,8 +658,13 @@ void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx)
   if (flow == nullptr || (flow->flags & (flowflag::drop | flowflag::pass)) || !pf_scratch_) return;
   counters_.add(DetectCounter::app_inspections);
   const RuleSet& rs = *rules_;
+  // The transaction's memory says what earlier progress left undecided: then only this
+  // progress's new buffers are scanned, and the undecided rules are checked again.
+  app::TxAlertMemory::Entry* mem = tx.memory != nullptr ? &tx.memory->entry(tx.tx_id) : nullptr;
+  const bool scan_all = mem == nullptr || !mem->inspected || mem->pending_overflow;
   for (const RuleSet::AppScan& sc : rs.app_scans()) {
     if (app::app_buffer_proto(sc.buffer) != tx.proto) continue;
+    if (!scan_all && !tx.fresh(sc.buffer)) continue;
     app::AppSpan span;
     for (std::size_t i = 0; tx.get(sc.buffer, i, span); ++i) {
       const std::span<const std::uint8_t> data =
@@ -660,11 +675,26 @@ void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx)
       }
     }
   }
+  if (mem != nullptr && !scan_all) {
+    for (std::uint32_t i = 0; i < mem->pending_count; ++i) candidates_.add(mem->pending[i]);
+  }
   order_.clear();
   for (std::uint32_t id : candidates_.rules()) order_.push_back(rs.entry_rule(id));
   candidates_.clear();
   std::sort(order_.begin(), order_.end());
   order_.erase(std::unique(order_.begin(), order_.end()), order_.end());
+
+  std::uint32_t pending[app::TxAlertMemory::kPending];
+  std::uint32_t n_pending = 0;
+  bool overflow = false;
+  auto undecided = [&](std::uint32_t idx) {
+    counters_.add(DetectCounter::app_undecided);
+    if (n_pending < app::TxAlertMemory::kPending) {
+      pending[n_pending++] = idx;
+    } else {
+      overflow = true;
+    }
+  };
   const DecodedPacket& dp = *p.dp;
   const ProtoClass cls = proto_class(dp.ip_proto);
   const bool established = is_established(flow, dp);
@@ -672,10 +702,18 @@ void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx)
   for (std::uint32_t idx : order_) {
     const Signature& s = sigs[idx];
     if (!s.tx_rule || s.app != tx.proto) continue;
-    counters_.add(DetectCounter::candidates);
+    counters_.add(DetectCounter::app_candidates);
+    const std::uint16_t f = s.flow.flags;
+    if ((f & (flowcond::to_server | flowcond::to_client)) &&
+        p.dir != ((f & flowcond::to_server) ? FlowDirection::to_server : FlowDirection::to_client)) {
+      undecided(idx);  // the transaction's other direction may still come
+      continue;
+    }
     if (!header_matches(s, p, cls, established)) continue;
     if (!flowvars_match(s, flow)) continue;
-    if (!tx_matches(s, p, tx)) continue;
+    const TxMatch m = tx_matches(s, p, tx);
+    if (m == TxMatch::later) undecided(idx);
+    if (m != TxMatch::yes) continue;
     if (tx.memory != nullptr && !tx.memory->first_alert(tx.tx_id, idx)) {
       counters_.add(DetectCounter::app_repeat_alerts);
       continue;
@@ -690,6 +728,12 @@ void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx)
     } else {
       overflow_match(s, p);
     }
+  }
+  if (mem != nullptr) {
+    mem->inspected = true;
+    mem->pending_overflow = overflow;
+    mem->pending_count = n_pending;
+    std::copy(pending, pending + n_pending, mem->pending);
   }
 }
 

@@ -64,6 +64,8 @@ struct DetectConfig {
   X(tagged_packets, "detect.tagged_packets")   /* later packets of flagged flows */     \
   X(prefilter_errors, "detect.prefilter_errors")                                         \
   X(app_inspections, "detect.app_inspections") /* transaction progress inspected */       \
+  X(app_candidates, "detect.app_candidates")   /* transaction rules evaluated */         \
+  X(app_undecided, "detect.app_undecided")     /* ...left for a later progress */        \
   X(app_repeat_alerts, "detect.app_repeat_alerts") /* a rule matched its tx again: no alert */
 
 enum class DetectCounter : std::uint8_t { VIGIL_DETECT_COUNTERS(VIGIL_COUNTER_ENUM) };
@@ -142,7 +144,8 @@ class DetectContext {
                       bool established) const;
   bool flowvars_match(const Signature& s, const Flow* flow);
   int payload_matches(const Signature& s, const DetectPacket& p, const Window* w);
-  bool tx_matches(const Signature& s, const DetectPacket& p, const app::AppTxView& tx);
+  enum class TxMatch : std::uint8_t { no, yes, later };  // later: a buffer it needs may still come
+  TxMatch tx_matches(const Signature& s, const DetectPacket& p, const app::AppTxView& tx);
   void apply_flowvar_actions(const Signature& s, Flow* flow);
   Verdict finalize(const DetectPacket& p);
   void emit(const DetectPacket& p, const Signature& s, bool stream, bool blocked,

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
 
 #include "dataplane/detect/prefilter/fast_pattern.h"
 #include <malloc.h>
@@ -190,31 +191,99 @@ bool degenerate(std::span<const std::uint8_t> bytes) {
   return std::size_t{most} * 4 >= bytes.size() * 3;
 }
 
-FastPatternSelection choose_fast_pattern(const ParsedRule& r, bool& replaced) {
-  const RuleContents rc = extract_contents(r);
-  FastPatternSelection sel = select_fast_pattern(rc);
-  replaced = false;
-  if (sel.problem || !sel.pattern || !degenerate(sel.pattern->bytes)) return sel;
-  replaced = true;
-  std::optional<std::size_t> best;
-  for (std::size_t i = 0; i < rc.contents.size(); ++i) {
-    const RuleContent& c = rc.contents[i];
-    if (c.negated || c.buffer != sel.buffer || i == sel.pattern->content_index || degenerate(c.bytes)) {
-      continue;
-    }
-    if (!best || c.bytes.size() > rc.contents[*best].bytes.size()) best = i;
-  }
-  if (!best) {
-    sel.pattern.reset();
-    return sel;
-  }
-  const RuleContent& c = rc.contents[*best];
+// A body buffer: its windows may be long runs of one byte (zero-filled files), which a pattern of
+// one repeated byte would crawl through.
+bool body_buffer(std::string_view buffer) {
+  const std::string_view base = buffer.substr(0, buffer.find('+'));
+  return base == kPayloadBuffer || base == "file.data" || base == "http.request_body" ||
+         base == "http.response_body";
+}
+
+// The rule's pattern in `sel` becomes content `i` of `rc`.
+void use_content(const RuleContents& rc, std::size_t i, FastPatternSelection& sel) {
+  const RuleContent& c = rc.contents[i];
   FastPattern fp;
   fp.buffer = c.buffer;
   fp.bytes = c.bytes;
   fp.nocase = c.nocase;
-  fp.content_index = *best;
+  fp.content_index = i;
+  sel.buffer = c.buffer;
   sel.pattern = std::move(fp);
+}
+
+// The longest positive content for which `usable(content)` holds, preferring one that is not one
+// repeated byte.
+template <typename Usable>
+std::optional<std::size_t> best_content(const RuleContents& rc, Usable usable) {
+  std::optional<std::size_t> best;
+  bool best_degenerate = true;
+  for (std::size_t i = 0; i < rc.contents.size(); ++i) {
+    const RuleContent& c = rc.contents[i];
+    if (c.negated || c.bytes.empty() || !usable(c)) continue;
+    const bool d = degenerate(c.bytes);
+    if (!best || (best_degenerate && !d) ||
+        (d == best_degenerate && c.bytes.size() > rc.contents[*best].bytes.size())) {
+      best = i;
+      best_degenerate = d;
+    }
+  }
+  return best;
+}
+
+FastPatternSelection choose_fast_pattern(const ParsedRule& r, bool tx_rule, bool& replaced) {
+  const RuleContents rc = extract_contents(r);
+  FastPatternSelection sel = select_fast_pattern(rc);
+  replaced = false;
+  if (sel.problem) return sel;
+  // A transaction rule is reached when its transaction's buffers are scanned: a pattern on the
+  // packet payload would never make it a candidate, so one of its app-layer contents is used.
+  if (tx_rule && sel.pattern && sel.buffer == kPayloadBuffer) {
+    const auto i = best_content(rc, [](const RuleContent& c) { return c.buffer != kPayloadBuffer; });
+    if (i) {
+      use_content(rc, *i, sel);
+      replaced = true;
+    } else {
+      sel.pattern.reset();
+    }
+  }
+  if (!sel.pattern || !degenerate(sel.pattern->bytes)) return sel;
+  // One repeated byte is harmless in a header, a URI or a name; only payloads and bodies crawl.
+  if (tx_rule && !body_buffer(sel.buffer)) return sel;
+  replaced = true;
+  const std::string buffer = sel.buffer;
+  const std::size_t current = sel.pattern->content_index;
+  const auto i = best_content(rc, [&](const RuleContent& c) {
+    return c.buffer == buffer && !degenerate(c.bytes) && &c != &rc.contents[current];
+  });
+  if (i) {
+    use_content(rc, *i, sel);
+    return sel;
+  }
+  // No other content: a part of this one that is not one repeated byte still filters ("TVqQ" of
+  // "TVqQAAMAAAAEAAAA...", "0x10" of "0x1000000"); the rule still checks the whole content.
+  const std::vector<std::uint8_t>& b = sel.pattern->bytes;
+  constexpr std::size_t kMinPart = 4, kMaxPart = 16;
+  std::size_t best_at = 0, best_len = 0, best_distinct = 0;
+  for (std::size_t len = std::min(b.size(), kMaxPart); len >= kMinPart && best_len == 0; --len) {
+    for (std::size_t at = 0; at + len <= b.size(); ++at) {
+      const std::span<const std::uint8_t> part(b.data() + at, len);
+      if (degenerate(part)) continue;
+      std::array<bool, 256> seen{};
+      std::size_t distinct = 0;
+      for (std::uint8_t x : part) distinct += !std::exchange(seen[x], true);
+      if (distinct > best_distinct) {
+        best_at = at;
+        best_len = len;
+        best_distinct = distinct;
+      }
+    }
+  }
+  if (best_len == 0) {
+    sel.pattern.reset();
+    return sel;
+  }
+  sel.pattern->bytes = std::vector<std::uint8_t>(b.begin() + static_cast<std::ptrdiff_t>(best_at),
+                                                 b.begin() + static_cast<std::ptrdiff_t>(best_at + best_len));
   return sel;
 }
 
@@ -558,7 +627,7 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
       return;
     }
     bool replaced = false;
-    FastPatternSelection sel = choose_fast_pattern(r, replaced);
+    FastPatternSelection sel = choose_fast_pattern(r, c.sig->tx_rule, replaced);
     st.fast_patterns_replaced += replaced;
     if (sel.problem) {
       out.errors.push_back({r.source, r.line, r.sid, "prefilter", *sel.problem});
