@@ -12,19 +12,17 @@
 #include <cstring>
 #include <new>
 
+#include "tools/pcapgen/app/tls.h"
+#include "tools/pcapgen/bytes.h"
+
 namespace vigil::app::tls::test {
 
-void put_u8(Bytes& b, std::uint8_t v) { b.push_back(v); }
-void put_u16(Bytes& b, std::uint16_t v) {
-  b.push_back(static_cast<std::uint8_t>(v >> 8));
-  b.push_back(static_cast<std::uint8_t>(v));
-}
-void put_u24(Bytes& b, std::uint32_t v) {
-  b.push_back(static_cast<std::uint8_t>(v >> 16));
-  put_u16(b, static_cast<std::uint16_t>(v));
-}
-void put(Bytes& b, const Bytes& more) { b.insert(b.end(), more.begin(), more.end()); }
-void put(Bytes& b, std::string_view text) { b.insert(b.end(), text.begin(), text.end()); }
+// Wire primitives and framing from the project's capture generator (tools/pcapgen).
+void put_u8(Bytes& b, std::uint8_t v) { pcapgen::put_u8(b, v); }
+void put_u16(Bytes& b, std::uint16_t v) { pcapgen::put_be16(b, v); }
+void put_u24(Bytes& b, std::uint32_t v) { pcapgen::put_be24(b, v); }
+void put(Bytes& b, const Bytes& more) { pcapgen::put_bytes(b, more); }
+void put(Bytes& b, std::string_view text) { pcapgen::put_text(b, text); }
 Bytes cat(std::initializer_list<Bytes> parts) {
   Bytes b;
   for (const Bytes& p : parts) put(b, p);
@@ -32,21 +30,10 @@ Bytes cat(std::initializer_list<Bytes> parts) {
 }
 
 Bytes record(std::uint8_t type, std::uint16_t version, const Bytes& body) {
-  Bytes b;
-  put_u8(b, type);
-  put_u16(b, version);
-  put_u16(b, static_cast<std::uint16_t>(body.size()));
-  put(b, body);
-  return b;
+  return pcapgen::tls_record(type, version, body);
 }
 
-Bytes handshake(std::uint8_t type, const Bytes& body) {
-  Bytes b;
-  put_u8(b, type);
-  put_u24(b, static_cast<std::uint32_t>(body.size()));
-  put(b, body);
-  return b;
-}
+Bytes handshake(std::uint8_t type, const Bytes& body) { return pcapgen::tls_handshake(type, body); }
 
 Bytes extension(std::uint16_t type, const Bytes& data) {
   Bytes b;

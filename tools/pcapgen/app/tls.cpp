@@ -6,6 +6,23 @@
 
 namespace vigil::pcapgen {
 
+Bytes tls_record(std::uint8_t type, std::uint16_t version, const Bytes& body) {
+  Bytes b;
+  put_u8(b, type);
+  put_be16(b, version);
+  put_be16(b, static_cast<std::uint16_t>(body.size()));
+  put_bytes(b, body);
+  return b;
+}
+
+Bytes tls_handshake(std::uint8_t type, const Bytes& body) {
+  Bytes b;
+  put_u8(b, type);
+  put_be24(b, static_cast<std::uint32_t>(body.size()));
+  put_bytes(b, body);
+  return b;
+}
+
 namespace {
 
 namespace content {
@@ -24,21 +41,10 @@ constexpr std::uint16_t server_name = 0, status_request = 5, supported_groups = 
 constexpr std::uint16_t kX25519 = 0x001d, kSecp256r1 = 0x0017;
 
 Bytes record(std::uint8_t type, std::uint16_t version, const Bytes& body) {
-  Bytes b;
-  put_u8(b, type);
-  put_be16(b, version);
-  put_be16(b, static_cast<std::uint16_t>(body.size()));
-  put_bytes(b, body);
-  return b;
+  return tls_record(type, version, body);
 }
 
-Bytes handshake(std::uint8_t type, const Bytes& body) {
-  Bytes b;
-  put_u8(b, type);
-  put_be24(b, static_cast<std::uint32_t>(body.size()));
-  put_bytes(b, body);
-  return b;
-}
+Bytes handshake(std::uint8_t type, const Bytes& body) { return tls_handshake(type, body); }
 
 void put_extension(Bytes& b, std::uint16_t type, const Bytes& data) {
   put_be16(b, type);

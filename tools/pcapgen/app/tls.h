@@ -13,6 +13,11 @@
 
 namespace vigil::pcapgen {
 
+// A TLS record (type, version, 16-bit length, body) and a handshake message (type, 24-bit
+// length, body), as laid out on the wire.
+Bytes tls_record(std::uint8_t type, std::uint16_t version, const Bytes& body);
+Bytes tls_handshake(std::uint8_t type, const Bytes& body);
+
 struct ClientHello {
   Bytes records;
   std::array<std::uint8_t, 32> session_id{};
