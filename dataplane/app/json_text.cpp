@@ -1,5 +1,8 @@
 #include "dataplane/app/json_text.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "dataplane/app/decimal_text.h"
 
 namespace vigil::app {
@@ -42,7 +45,23 @@ void JsonText::string(std::span<const std::uint8_t> bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   value_prefix();
   put('"');
-  for (std::uint8_t b : bytes) {
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    // Runs of printable ASCII other than quote and backslash are copied as they are.
+    std::size_t j = i;
+    while (j < bytes.size() && bytes[j] >= 0x20 && bytes[j] < 0x7f && bytes[j] != '"' &&
+           bytes[j] != '\\') {
+      ++j;
+    }
+    if (j > i) {
+      const std::size_t n = std::min(j - i, cap_ - len_);
+      std::memcpy(buf_ + len_, bytes.data() + i, n);
+      len_ += n;
+      if (n < j - i) overflow_ = true;
+      i = j;
+      continue;
+    }
+    const std::uint8_t b = bytes[i++];
     switch (b) {
       case '"': raw("\\\""); break;
       case '\\': raw("\\\\"); break;
