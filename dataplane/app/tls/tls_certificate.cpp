@@ -163,6 +163,9 @@ bool parse_certificate_message(TlsState& s, TlsShared& shared, std::span<const s
     const bool leaf = s.cert_count == 0;
     ++s.cert_count;
     shared.count(TlsCounter::certs);
+    // The chain's other certificates are kept for tls.certs as they are; only the leaf's fields
+    // are logged and matched, so only the leaf is parsed.
+    if (!leaf) continue;
 
     TlsCertText text{};
     const CertRead read = tls_describe_certificate(der, shared.scratch(), text);
@@ -172,14 +175,12 @@ bool parse_certificate_message(TlsState& s, TlsShared& shared, std::span<const s
     }
     if (read == CertRead::fields_only) shared.count(TlsCounter::cert_fields_only);
     if (text.truncated) shared.count(TlsCounter::field_truncated);
-    if (leaf) {
-      s.cert_subject = text.subject;
-      s.cert_issuer = text.issuer;
-      s.cert_serial = text.serial;
-      s.cert_fingerprint = text.fingerprint;
-      s.not_before = text.not_before;
-      s.not_after = text.not_after;
-    }
+    s.cert_subject = text.subject;
+    s.cert_issuer = text.issuer;
+    s.cert_serial = text.serial;
+    s.cert_fingerprint = text.fingerprint;
+    s.not_before = text.not_before;
+    s.not_after = text.not_after;
   }
   return s.cert_count > 0;
 }
