@@ -22,13 +22,19 @@ bool is_established(const Flow* f, const DecodedPacket& dp) {
   return f->pkts[0] > 0 && f->pkts[1] > 0;
 }
 
-// Per-direction stream tail inside a flow-variable slot.
+// Per-direction stream tail inside a flow-variable slot: header, tail bytes, carried rules.
 struct TailHeader {
   std::uint32_t delivered;  // bytes delivered so far (saturating): 0 means the stream start
   std::uint16_t len;
   std::uint16_t pending;    // bytes at the tail's end not inspected as stream yet
+  std::uint8_t carried;     // entries in the carry list
 };
-constexpr std::size_t kTailRecord = sizeof(TailHeader) + DetectContext::kStreamTail;
+// After the tail bytes: the rules a window did not match although their pattern was there; while
+// those bytes are in the tail (`until`: the delivered count at which they leave it), the next
+// windows check them again (DetectContext::CarryEntry).
+constexpr std::size_t kCarryOffset = sizeof(TailHeader) + DetectContext::kStreamTail;
+constexpr std::size_t kTailRecord = kCarryOffset + DetectContext::kStreamCarry * 8;
+static_assert(DetectContext::kMaxStreamPattern <= DetectContext::kStreamTail);
 
 // A packet-less view of one direction of a flow (its addresses and ports, no payload), for what
 // is inspected when a flow ends.
@@ -397,6 +403,9 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
   const bool pickup = !p.stream_end && flow != nullptr && dp.ip_proto == ipproto::tcp &&
                       (flow->tcp.flags & tcpsess::midstream) != 0 &&
                       flow->pkts[0] + flow->pkts[1] == 1;
+  CarryEntry carry[kStreamCarry];
+  std::size_t carried = 0;
+  std::uint32_t delivered_before = 0;
   if ((stream_len_ > 0 || p.stream_end) && flow != nullptr && stream_flow_ == flow &&
       stream_dir_ == p.dir) {
     new_bytes = {stream_buf_.get() + kStreamTail, stream_len_};
@@ -408,6 +417,9 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
       std::memcpy(&h, rec, sizeof h);
       tail_len = h.len;
       pending = h.pending;
+      delivered_before = h.delivered;
+      carried = std::min<std::size_t>(h.carried, kStreamCarry);
+      std::memcpy(carry, rec + kCarryOffset, carried * sizeof(CarryEntry));
       at_start = h.delivered == h.len;  // the tail still holds every byte delivered so far
       std::memcpy(stream_buf_.get() + kStreamTail - tail_len, rec + sizeof(TailHeader), tail_len);
     }
@@ -428,7 +440,18 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
                        (payload.size() <= new_bytes.size() &&
                         std::memcmp(new_bytes.data() + new_bytes.size() - payload.size(),
                                     payload.data(), payload.size()) == 0));
-  collect_candidates(p, cls, w != nullptr ? w->all : (window.all.empty() ? payload : window.all));
+  std::span<const std::uint8_t> scan = w != nullptr ? w->all : (window.all.empty() ? payload : window.all);
+  if (w != nullptr) {
+    // Patterns wholly in the old tail were found when those bytes were new: the window is
+    // scanned from just far enough back to find one that the new bytes complete. The rules left
+    // undecided by earlier windows come back through the carry list.
+    constexpr std::size_t kSeam = kMaxStreamPattern - 1;
+    scan = w->all.subspan(w->old_len > kSeam ? w->old_len - kSeam : 0);
+    for (std::size_t i = 0; i < carried; ++i) {
+      if (carry[i].until > delivered_before) candidates_.add(carry[i].sig);
+    }
+  }
+  collect_candidates(p, cls, scan);
   if (w != nullptr && !payload_in_window) scan_payload(cls, dp, payload);
   order_.clear();
   bool extra_entries = false;
@@ -442,6 +465,10 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
   if (extra_entries) order_.erase(std::unique(order_.begin(), order_.end()), order_.end());
 
   const auto sigs = rules_->signatures();
+  CarryEntry next_carry[kStreamCarry];
+  std::size_t next_carried = 0;
+  const std::uint64_t until64 = std::uint64_t{delivered_before} + stream_len_ + kStreamTail;
+  const auto until = static_cast<std::uint32_t>(std::min<std::uint64_t>(until64, 0xffffffffu));
   for (std::uint32_t idx : order_) {
     const Signature& s = sigs[idx];
     if (s.tx_rule) continue;  // inspect_app() runs it on its transaction's progress
@@ -452,7 +479,14 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
     if (!header_matches(s, p, cls, established)) continue;
     if (!flowvars_match(s, flow)) continue;
     const int how = payload_matches(s, p, w);
-    if (how == 0) continue;
+    if (how == 0) {
+      // A later content of it may arrive in the next bytes: check it again while its bytes
+      // are in the tail (the newest such rules are kept when there are too many).
+      if (w != nullptr && s.stream_multi && next_carried < kStreamCarry) {
+        next_carry[next_carried++] = CarryEntry{idx, until};
+      }
+      continue;
+    }
     counters_.add(DetectCounter::matches);
     apply_flowvar_actions(s, flow);
     if (match_count_ < matches_.size()) {
@@ -462,9 +496,33 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
     }
   }
   if (!new_bytes.empty()) update_tail(*flow, p.dir, new_bytes, /*inspected=*/w != nullptr);
+  if (w != nullptr) {
+    // Earlier entries still in reach follow this window's, as room allows.
+    const std::uint32_t now_delivered = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(std::uint64_t{delivered_before} + stream_len_, 0xffffffffu));
+    for (std::size_t i = 0; i < carried && next_carried < kStreamCarry; ++i) {
+      if (carry[i].until <= now_delivered) continue;
+      bool again = false;
+      for (std::size_t k = 0; k < next_carried && !again; ++k) again = next_carry[k].sig == carry[i].sig;
+      if (!again) next_carry[next_carried++] = carry[i];
+    }
+    store_carry(*flow, p.dir, {next_carry, next_carried});
+  }
   stream_len_ = 0;
   stream_flow_ = nullptr;
   return finalize(p);
+}
+
+void DetectContext::store_carry(Flow& flow, FlowDirection dir, std::span<const CarryEntry> entries) {
+  static_assert(sizeof(CarryEntry) == 8, "kTailRecord counts 8 bytes per carried rule");
+  std::uint8_t* vars = flow_vars(flow, false);
+  if (vars == nullptr) return;
+  std::uint8_t* rec = tail_of(vars, dir);
+  TailHeader h;
+  std::memcpy(&h, rec, sizeof h);
+  h.carried = static_cast<std::uint8_t>(entries.size());
+  std::memcpy(rec, &h, sizeof h);
+  std::memcpy(rec + kCarryOffset, entries.data(), entries.size() * sizeof(CarryEntry));
 }
 
 // A match beyond the match array: it cannot be logged (counted as over max), but a drop or reject

@@ -91,6 +91,12 @@ struct DetectPacket {
 class DetectContext {
  public:
   static constexpr std::size_t kStreamTail = 256;       // old bytes kept in front of new ones
+  // Longest payload prefilter pattern (longer contents give their last bytes): the prefilter
+  // scans a window from kMaxStreamPattern - 1 bytes before its new bytes, which finds every
+  // pattern the new bytes complete; rules found earlier whose match may still complete are
+  // carried to the next windows (kStreamCarry per direction) while their bytes are in the tail.
+  static constexpr std::size_t kMaxStreamPattern = 64;
+  static constexpr std::size_t kStreamCarry = 8;
   static constexpr std::size_t kStreamWindow = 65536;   // largest window inspected at once
   static constexpr std::size_t kMaxAlertsPerPacket = 64;  // matches kept for finalisation
 
@@ -136,6 +142,11 @@ class DetectContext {
     bool stream;
   };
   struct Window;
+  struct CarryEntry {
+    std::uint32_t sig;
+    std::uint32_t until;
+  };
+  void store_carry(Flow& flow, FlowDirection dir, std::span<const CarryEntry> entries);
 
   void collect_candidates(const DetectPacket& p, ProtoClass cls,
                           std::span<const std::uint8_t> scan);

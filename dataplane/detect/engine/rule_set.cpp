@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "dataplane/detect/engine/detect_context.h"
 #include "dataplane/detect/prefilter/fast_pattern.h"
 #include <malloc.h>
 #include <mbedtls/sha256.h>
@@ -230,7 +231,22 @@ std::optional<std::size_t> best_content(const RuleContents& rc, Usable usable) {
   return best;
 }
 
+FastPatternSelection choose_fast_pattern_uncapped(const ParsedRule& r, bool tx_rule, bool& replaced);
+
+// Payload patterns are at most kMaxStreamPattern bytes: the last ones of a longer content, since
+// a match the new bytes of a stream complete ends in them, and the stream is scanned from that
+// many bytes before the new ones (DetectContext).
 FastPatternSelection choose_fast_pattern(const ParsedRule& r, bool tx_rule, bool& replaced) {
+  FastPatternSelection sel = choose_fast_pattern_uncapped(r, tx_rule, replaced);
+  if (sel.pattern && sel.buffer == kPayloadBuffer &&
+      sel.pattern->bytes.size() > DetectContext::kMaxStreamPattern) {
+    auto& b = sel.pattern->bytes;
+    b.erase(b.begin(), b.end() - static_cast<std::ptrdiff_t>(DetectContext::kMaxStreamPattern));
+  }
+  return sel;
+}
+
+FastPatternSelection choose_fast_pattern_uncapped(const ParsedRule& r, bool tx_rule, bool& replaced) {
   const RuleContents rc = extract_contents(r);
   FastPatternSelection sel = select_fast_pattern(rc);
   replaced = false;
@@ -554,6 +570,7 @@ SignatureCompileResult compile_signature(const ParsedRule& r, const Classificati
     for (const PayloadMatch& m : list->matches) {
       s.stream_capable = s.stream_capable || (m.kind == MatchKind::content && !m.content.negated);
     }
+    s.stream_multi = s.stream_capable && list->matches.size() > 1;
   }
   if ((s.flow.flags & flowcond::only_stream) && !(s.proto_mask & bit(ProtoClass::tcp))) {
     return fail("bad_value", "flow: only_stream on a rule that cannot see TCP");

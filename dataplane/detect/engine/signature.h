@@ -70,6 +70,8 @@ struct Signature {
   PayloadProgram payload;
   bool payload_anchored = false;  // a payload-list keyword fixes an absolute position
   bool has_payload = false;       // inspects the packet payload / stream (lists or dsize)
+  bool stream_multi = false;      // stream-capable with more than one payload keyword: a match may
+                                  // complete in bytes after those its pattern was found in
   bool stream_capable = false;    // a content on the payload, no dsize or no_stream: may match
                                   // the reassembled stream (Suricata's REQUIRE_STREAM)
   std::optional<ThresholdSpec> threshold;  // threshold or detection_filter

@@ -171,3 +171,39 @@ TEST(DetectStream, MidstreamPickupBytesJoinTheNextSegmentsWindow) {
   c.client("again");  // and then they are old
   LONGS_EQUAL(0, s.last_alerts.size());
 }
+
+TEST(DetectStream, SecondContentInALaterSegmentCompletesTheMatch) {
+  // The fast pattern (the longer first content) arrives with the first segment; the rule cannot
+  // match yet and is carried to the next window, where its second content arrives.
+  Session s("alert tcp any any -> any any (content:\"first-part-of-it\"; content:\"tail\"; "
+            "distance:0; sid:1;)\n");
+  Tcp c(s);
+  c.handshake();
+  c.client("hello first-part-of-it and then ");
+  LONGS_EQUAL(0, s.alerts.size());
+  c.client("some more bytes: tail!");
+  STRCMP_EQUAL("1", alert_sids(s.last_alerts).c_str());
+  CHECK(s.last_alerts[0].flags & alertflag::stream_match);
+}
+
+TEST(DetectStream, LongPatternSplitAcrossSegments) {
+  // 78 bytes: longer than the prefilter keeps of a payload pattern (its last 64 bytes).
+  const std::string pat = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789-end";
+  Session s("alert tcp any any -> any any (content:\"" + pat + "\"; sid:1;)\n");
+  Tcp c(s);
+  c.handshake();
+  c.client("x" + pat.substr(0, 70));
+  LONGS_EQUAL(0, s.alerts.size());
+  c.client(pat.substr(70) + "y");
+  STRCMP_EQUAL("1", alert_sids(s.last_alerts).c_str());
+}
+
+TEST(DetectStream, LongPatternSplitBeforeItsLastBytes) {
+  const std::string pat = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789-end";
+  Session s("alert tcp any any -> any any (content:\"" + pat + "\"; sid:1;)\n");
+  Tcp c(s);
+  c.handshake();
+  c.client("x" + pat.substr(0, 5));  // the cut lies before the 64 bytes the prefilter keeps
+  c.client(pat.substr(5) + "y");
+  STRCMP_EQUAL("1", alert_sids(s.alerts).c_str());
+}
