@@ -53,6 +53,7 @@ std::optional<FlowDirection> app_buffer_direction(AppBuffer b);
 struct AppSpan {
   std::span<const std::uint8_t> data;
   bool at_start = true;
+  std::size_t seen = 0;  // leading bytes an earlier window of the same body already held
 };
 
 // Detection's memory of a transaction (Suricata's per-transaction detect state): the rules that

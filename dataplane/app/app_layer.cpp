@@ -123,6 +123,7 @@ class AppLayer::HttpView final : public AppTxView {
         const http::HttpBodyView v = http::http_body(tx_, d);
         out.data = v.data;
         out.at_start = v.offset == 0;
+        out.seen = v.seen;
         return !v.data.empty();
       }
       default:

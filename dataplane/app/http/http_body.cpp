@@ -155,6 +155,7 @@ void deliver(HttpCtx& c, FlowDirection dir, HttpTx& tx, Bytes data) {
     tx.body_size = static_cast<std::uint32_t>(total);
     tx.body_dir = static_cast<std::uint8_t>(dir);
     tx.body_off = ds.delivered - ds.tail_len;
+    tx.body_seen = ds.tail_len;
     notify(c, tx, dir, is_request(dir) ? HttpProgress::request_body : HttpProgress::response_body);
     tx.body_ptr = nullptr;
     tx.body_size = 0;

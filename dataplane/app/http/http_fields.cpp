@@ -223,6 +223,7 @@ HttpBodyView http_body(const HttpTx& tx, FlowDirection dir) {
   if (!tx.body_ptr || tx.body_dir != static_cast<std::uint8_t>(dir)) return v;
   v.data = Bytes(tx.body_ptr, tx.body_size);
   v.offset = tx.body_off;
+  v.seen = tx.body_seen;
   return v;
 }
 

@@ -98,6 +98,7 @@ enum class HttpProgress : std::uint8_t {
 struct HttpBodyView {
   std::span<const std::uint8_t> data;  // decoded body bytes [offset, offset + data.size())
   std::uint64_t offset = 0;            // body offset of data[0]
+  std::size_t seen = 0;                // leading bytes already shown in the previous window
 };
 
 inline constexpr std::size_t kBodyTail = 256;
@@ -149,6 +150,7 @@ struct HttpTx {
   std::uint32_t body_size = 0;
   std::uint8_t body_dir = 0;
   std::uint64_t body_off = 0;
+  std::uint16_t body_seen = 0;
   std::uint8_t arena[kHttpTxArena];
 };
 

@@ -725,9 +725,14 @@ void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx)
     if (!scan_all && !tx.fresh(sc.buffer)) continue;
     app::AppSpan span;
     for (std::size_t i = 0; tx.get(sc.buffer, i, span); ++i) {
-      const std::span<const std::uint8_t> data =
-          sc.transforms.empty() ? span.data
-                                : apply_transforms(sc.transforms, span.data, payload_scratch_.transforms);
+      std::span<const std::uint8_t> data = span.data;
+      if (!scan_all && sc.transforms.empty() && span.seen > 0) {
+        // A body window: patterns wholly in bytes an earlier window held were found then (their
+        // rules are among the undecided ones); scan from just before the new bytes.
+        constexpr std::size_t kSeam = kMaxStreamPattern - 1;
+        data = data.subspan(std::min(data.size(), span.seen > kSeam ? span.seen - kSeam : 0));
+      }
+      if (!sc.transforms.empty()) data = apply_transforms(sc.transforms, data, payload_scratch_.transforms);
       if (rs.prefilter()->scan(sc.id, data, *pf_scratch_, candidates_) != PrefilterScanStatus::ok) {
         counters_.add(DetectCounter::prefilter_errors);
       }

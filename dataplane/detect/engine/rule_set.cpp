@@ -233,12 +233,12 @@ std::optional<std::size_t> best_content(const RuleContents& rc, Usable usable) {
 
 FastPatternSelection choose_fast_pattern_uncapped(const ParsedRule& r, bool tx_rule, bool& replaced);
 
-// Payload patterns are at most kMaxStreamPattern bytes: the last ones of a longer content, since
-// a match the new bytes of a stream complete ends in them, and the stream is scanned from that
-// many bytes before the new ones (DetectContext).
+// Payload and body patterns are at most kMaxStreamPattern bytes: the last ones of a longer
+// content, since a match the new bytes of a stream or body complete ends in them, and those are
+// scanned from that many bytes before their new ones (DetectContext).
 FastPatternSelection choose_fast_pattern(const ParsedRule& r, bool tx_rule, bool& replaced) {
   FastPatternSelection sel = choose_fast_pattern_uncapped(r, tx_rule, replaced);
-  if (sel.pattern && sel.buffer == kPayloadBuffer &&
+  if (sel.pattern && body_buffer(sel.buffer) &&
       sel.pattern->bytes.size() > DetectContext::kMaxStreamPattern) {
     auto& b = sel.pattern->bytes;
     b.erase(b.begin(), b.end() - static_cast<std::ptrdiff_t>(DetectContext::kMaxStreamPattern));
