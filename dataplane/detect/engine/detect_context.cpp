@@ -79,6 +79,7 @@ DetectContext::DetectContext(std::shared_ptr<const RuleSet> rules, const DetectC
   free_slots_.reserve(n);
   for (std::uint32_t i = n; i-- > 0;) free_slots_.push_back(i);
   stream_buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(kStreamTail + kStreamWindow);
+  group_buf_ = std::make_unique_for_overwrite<std::uint8_t[]>(kGroupScanBytes);
   if (cfg_.packet_alert_max == 0) cfg_.packet_alert_max = 1;
   payload_scratch_.recursion_limit = cfg_.recursion_limit;
 }
@@ -722,6 +723,10 @@ void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx)
   const bool scan_all = mem == nullptr || !mem->inspected || mem->pending_overflow;
   for (const RuleSet::AppScan& sc : rs.app_scans()) {
     if (app::app_buffer_proto(sc.buffer) != tx.proto) continue;
+    if (!sc.members.empty()) {
+      scan_app_group(sc, tx, scan_all);
+      continue;
+    }
     if (!scan_all && !tx.fresh(sc.buffer)) continue;
     app::AppSpan span;
     for (std::size_t i = 0; tx.get(sc.buffer, i, span); ++i) {
@@ -798,6 +803,38 @@ void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx)
     mem->pending_count = n_pending;
     std::copy(pending, pending + n_pending, mem->pending);
   }
+}
+
+void DetectContext::scan_app_group(const RuleSet::AppScan& sc, const app::AppTxView& tx,
+                                   bool scan_all) {
+  // The members' bytes one after another, each followed by a line feed, scanned at once. A
+  // pattern found across two of them only makes a rule a candidate; its lists decide.
+  const Prefilter& pf = *rules_->prefilter();
+  std::size_t len = 0;
+  auto flush = [&](std::span<const std::uint8_t> data) {
+    if (pf.scan(sc.id, data, *pf_scratch_, candidates_) != PrefilterScanStatus::ok) {
+      counters_.add(DetectCounter::prefilter_errors);
+    }
+  };
+  for (const app::AppBuffer m : sc.members) {
+    if (!scan_all && !tx.fresh(m)) continue;
+    app::AppSpan span;
+    for (std::size_t i = 0; tx.get(m, i, span); ++i) {
+      const std::size_t n = span.data.size();
+      if (len + n + 1 > kGroupScanBytes && len > 0) {
+        flush({group_buf_.get(), len});
+        len = 0;
+      }
+      if (n + 1 > kGroupScanBytes) {
+        flush(span.data);
+        continue;
+      }
+      std::memcpy(group_buf_.get() + len, span.data.data(), n);
+      len += n;
+      group_buf_[len++] = '\n';
+    }
+  }
+  if (len > 0) flush({group_buf_.get(), len});
 }
 
 void DetectContext::inspect_app_end(Flow& flow, const app::AppTxView& tx, std::uint64_t ts_ns) {

@@ -147,6 +147,9 @@ class DetectContext {
     std::uint32_t until;
   };
   void store_carry(Flow& flow, FlowDirection dir, std::span<const CarryEntry> entries);
+  void scan_app_group(const RuleSet::AppScan& sc, const app::AppTxView& tx, bool scan_all);
+  static constexpr std::size_t kGroupScanBytes = 64 * 1024;
+  std::unique_ptr<std::uint8_t[]> group_buf_;  // a transaction's header buffers, joined
 
   void collect_candidates(const DetectPacket& p, ProtoClass cls,
                           std::span<const std::uint8_t> scan);

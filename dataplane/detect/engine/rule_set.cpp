@@ -192,6 +192,19 @@ bool degenerate(std::span<const std::uint8_t> bytes) {
   return std::size_t{most} * 4 >= bytes.size() * 3;
 }
 
+// The prefilter database of a transaction rule's pattern on `buffer`: the header-like buffers of
+// one protocol and side (requests, responses, both) share one, scanned once over all of them
+// (one Hyperscan call per header block instead of one per buffer); bodies, which arrive window by
+// window, and transformed buffers keep their own.
+std::string app_db_name(std::string_view buffer) {
+  if (buffer.find('+') != std::string_view::npos) return std::string(buffer);
+  const std::optional<app::AppBuffer> b = app::app_buffer_from_name(buffer);
+  if (!b || app::AppTxView::streaming(*b)) return std::string(buffer);
+  const std::optional<FlowDirection> d = app::app_buffer_direction(*b);
+  const char* side = !d ? "both" : *d == FlowDirection::to_server ? "request" : "response";
+  return "app/" + std::string(app::app_proto_name(app::app_buffer_proto(*b))) + "/" + side;
+}
+
 // A body buffer: its windows may be long runs of one byte (zero-filled files), which a pattern of
 // one repeated byte would crawl through.
 bool body_buffer(std::string_view buffer) {
@@ -719,13 +732,14 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
       // app-layer list's buffer.
       ++st.transaction;
       if (sel.pattern && sel.buffer != kPayloadBuffer) {
+        e.buffer = app_db_name(sel.buffer);
         e.pattern = PrefilterPattern{sel.pattern->bytes, sel.pattern->nocase};
         s.has_fast_pattern = true;
         ++st.pattern;
       } else {
         for (std::size_t li = 0; li < s.payload.lists.size(); ++li) {
           if (s.list_app[li] == Signature::kListOnPayload) continue;
-          e.buffer = s.payload.lists[li].prefilter_name;
+          e.buffer = app_db_name(s.payload.lists[li].prefilter_name);
           break;
         }
         ++st.no_pattern;
@@ -854,14 +868,22 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
       for (std::size_t li = 0; li < s.payload.lists.size(); ++li) {
         if (s.list_app[li] == Signature::kListOnPayload) continue;
         const PayloadMatchList& l = s.payload.lists[li];
-        const std::optional<PrefilterBufferId> id = set->prefilter_->find_buffer(l.prefilter_name);
+        const std::string db = app_db_name(l.prefilter_name);
+        const std::optional<PrefilterBufferId> id = set->prefilter_->find_buffer(db);
         if (!id) continue;
         const bool known = std::any_of(set->app_scans_.begin(), set->app_scans_.end(),
                                        [&](const AppScan& a) { return a.id == *id; });
-        if (!known) {
-          set->app_scans_.push_back(
-              AppScan{*id, static_cast<app::AppBuffer>(s.list_app[li]), l.transforms});
+        if (known) continue;
+        AppScan scan{*id, static_cast<app::AppBuffer>(s.list_app[li]), l.transforms, {}};
+        if (db != l.prefilter_name) {
+          // A shared database: every buffer that goes to it is scanned with it.
+          for (std::size_t b = 0; b < static_cast<std::size_t>(app::AppBuffer::count_); ++b) {
+            const auto ab = static_cast<app::AppBuffer>(b);
+            if (app_db_name(app::app_buffer_name(ab)) == db) scan.members.push_back(ab);
+          }
+          scan.buffer = scan.members.front();
         }
+        set->app_scans_.push_back(std::move(scan));
       }
     }
   }

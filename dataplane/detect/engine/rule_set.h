@@ -122,6 +122,9 @@ class RuleSet {
     PrefilterBufferId id = 0;
     app::AppBuffer buffer = app::AppBuffer::count_;
     std::vector<Transform> transforms;
+    // A database several buffers share (the header buffers of one protocol and side): scanned
+    // once over all of them; empty for a database of `buffer` alone.
+    std::vector<app::AppBuffer> members;
   };
   std::span<const AppScan> app_scans() const { return app_scans_; }
 
