@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include "dataplane/app/app_detect.h"
 #include "dataplane/app/json_text.h"
@@ -64,14 +65,14 @@ class AppLayer::HttpView final : public AppTxView {
     if (i != 0) return false;
     const auto k = static_cast<std::size_t>(b);
     if (k < kBuffers && (known_ >> k & 1)) {
-      out = cache_[k];
+      std::memcpy(&out, cache_ + k * sizeof(AppSpan), sizeof(AppSpan));
       return (present_ >> k & 1) != 0;
     }
     const bool present = lookup(b, out);
     if (k < kBuffers) {
       known_ |= std::uint64_t{1} << k;
       if (present) present_ |= std::uint64_t{1} << k;
-      cache_[k] = out;
+      std::memcpy(cache_ + k * sizeof(AppSpan), &out, sizeof(AppSpan));
     }
     return present;
   }
@@ -134,7 +135,10 @@ class AppLayer::HttpView final : public AppTxView {
   const http::HttpTx& tx_;
   bool body_;
   mutable std::uint64_t known_ = 0, present_ = 0;
-  mutable std::array<AppSpan, kBuffers> cache_;
+  // Raw storage, read only where known_ says it was written: a view is made per progress, and
+  // constructing 44 spans each time would cost more than the lookups it saves.
+  static_assert(std::is_trivially_copyable_v<AppSpan>);
+  alignas(AppSpan) mutable unsigned char cache_[kBuffers * sizeof(AppSpan)];
 };
 
 class AppLayer::TlsView final : public AppTxView {
