@@ -326,14 +326,19 @@ void AppLayer::detect_tcp(Flow& flow, Slot& slot, FlowDirection dir,
     }
     return;
   }
-  // Nothing this direction could be: give up on it; with both directions so, on the flow.
   slot.probe_len[d] = 0;
+  if (give_up(flow, dir, AppCounter::flow_failed)) release(flow);
+}
+
+bool AppLayer::give_up(Flow& flow, FlowDirection dir, AppCounter failed) {
+  // Nothing this direction could be: give up on it; with both directions so, on the flow.
   flow.app_flags |= no_flag(dir);
-  if ((flow.app_flags & (appflag::no_ts | appflag::no_tc)) == (appflag::no_ts | appflag::no_tc)) {
-    flow.app_proto = static_cast<std::uint8_t>(AppProto::failed);
-    counters_.add(AppCounter::flow_failed);
-    release(flow);
+  if ((flow.app_flags & (appflag::no_ts | appflag::no_tc)) != (appflag::no_ts | appflag::no_tc)) {
+    return false;
   }
+  flow.app_proto = static_cast<std::uint8_t>(AppProto::failed);
+  counters_.add(failed);
+  return true;
 }
 
 void AppLayer::start_parser(Flow& flow, Slot& slot, AppProto proto) {
@@ -398,11 +403,7 @@ void AppLayer::on_datagram(Flow& flow, FlowDirection dir, std::span<const std::u
       flow.app_proto = static_cast<std::uint8_t>(proto);
       counters_.add(AppCounter::flow_dns_udp);
     } else {
-      flow.app_flags |= no_flag(dir);
-      if ((flow.app_flags & (appflag::no_ts | appflag::no_tc)) == (appflag::no_ts | appflag::no_tc)) {
-        flow.app_proto = static_cast<std::uint8_t>(AppProto::failed);
-        counters_.add(AppCounter::flow_failed_udp);
-      }
+      give_up(flow, dir, AppCounter::flow_failed_udp);
       return;
     }
   }

@@ -113,6 +113,8 @@ class AppLayer final : private http::HttpSink, private tls::TlsSink, private dns
   void release(Flow& flow);
   void detect_tcp(Flow& flow, Slot& slot, FlowDirection dir, std::span<const std::uint8_t> data);
   void start_parser(Flow& flow, Slot& slot, AppProto proto);
+  // True when both directions have now given up: the flow's protocol is `failed`.
+  bool give_up(Flow& flow, FlowDirection dir, AppCounter failed);
   void feed(Flow& flow, Slot& slot, FlowDirection dir, std::span<const std::uint8_t> data);
   void handle_dns_message(FlowDirection dir, std::span<const std::uint8_t> msg);
   void emit_record(AppProto proto, FlowDirection dir, std::uint64_t tx_id, std::string_view json);

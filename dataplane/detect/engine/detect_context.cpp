@@ -32,6 +32,13 @@ struct TailHeader {
 // After the tail bytes: the rules a window did not match although their pattern was there; while
 // those bytes are in the tail (`until`: the delivered count at which they leave it), the next
 // windows check them again (DetectContext::CarryEntry).
+// Where a window's prefilter scan starts when its first `seen` bytes were in an earlier window: a
+// pattern (at most kMaxStreamPattern bytes) the new bytes complete starts no earlier.
+constexpr std::size_t seam_start(std::size_t seen) {
+  return seen > DetectContext::kMaxStreamPattern - 1 ? seen - (DetectContext::kMaxStreamPattern - 1)
+                                                     : 0;
+}
+
 constexpr std::size_t kCarryOffset = sizeof(TailHeader) + DetectContext::kStreamTail;
 constexpr std::size_t kTailRecord = kCarryOffset + DetectContext::kStreamCarry * 8;
 static_assert(DetectContext::kMaxStreamPattern <= DetectContext::kStreamTail);
@@ -446,24 +453,14 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
     // Patterns wholly in the old tail were found when those bytes were new: the window is
     // scanned from just far enough back to find one that the new bytes complete. The rules left
     // undecided by earlier windows come back through the carry list.
-    constexpr std::size_t kSeam = kMaxStreamPattern - 1;
-    scan = w->all.subspan(w->old_len > kSeam ? w->old_len - kSeam : 0);
+    scan = w->all.subspan(seam_start(w->old_len));
     for (std::size_t i = 0; i < carried; ++i) {
       if (carry[i].until > delivered_before) candidates_.add(carry[i].sig);
     }
   }
   collect_candidates(p, cls, scan);
   if (w != nullptr && !payload_in_window) scan_payload(cls, dp, payload);
-  order_.clear();
-  bool extra_entries = false;
-  const std::size_t nsigs = rules_->signatures().size();
-  for (std::uint32_t id : candidates_.rules()) {
-    extra_entries |= id >= nsigs;
-    order_.push_back(rules_->entry_rule(id));
-  }
-  candidates_.clear();
-  std::sort(order_.begin(), order_.end());
-  if (extra_entries) order_.erase(std::unique(order_.begin(), order_.end()), order_.end());
+  take_candidates();
 
   const auto sigs = rules_->signatures();
   CarryEntry next_carry[kStreamCarry];
@@ -488,13 +485,7 @@ Verdict DetectContext::inspect(const DetectPacket& p) {
       }
       continue;
     }
-    counters_.add(DetectCounter::matches);
-    apply_flowvar_actions(s, flow);
-    if (match_count_ < matches_.size()) {
-      matches_[match_count_++] = Match{idx, how == 2};
-    } else {
-      overflow_match(s, p);
-    }
+    record_match(s, idx, p, how == 2);
   }
   if (!new_bytes.empty()) update_tail(*flow, p.dir, new_bytes, /*inspected=*/w != nullptr);
   if (w != nullptr) {
@@ -524,6 +515,31 @@ void DetectContext::store_carry(Flow& flow, FlowDirection dir, std::span<const C
   h.carried = static_cast<std::uint8_t>(entries.size());
   std::memcpy(rec, &h, sizeof h);
   std::memcpy(rec + kCarryOffset, entries.data(), entries.size() * sizeof(CarryEntry));
+}
+
+void DetectContext::take_candidates() {
+  order_.clear();
+  bool extra_entries = false;
+  const std::size_t nsigs = rules_->signatures().size();
+  for (std::uint32_t id : candidates_.rules()) {
+    extra_entries |= id >= nsigs;
+    order_.push_back(rules_->entry_rule(id));
+  }
+  candidates_.clear();
+  std::sort(order_.begin(), order_.end());
+  // A rule in several transport databases has several entries: one evaluation.
+  if (extra_entries) order_.erase(std::unique(order_.begin(), order_.end()), order_.end());
+}
+
+void DetectContext::record_match(const Signature& s, std::uint32_t idx, const DetectPacket& p,
+                                 bool stream) {
+  counters_.add(DetectCounter::matches);
+  apply_flowvar_actions(s, p.flow);
+  if (match_count_ < matches_.size()) {
+    matches_[match_count_++] = Match{idx, stream};
+  } else {
+    overflow_match(s, p);
+  }
 }
 
 // A match beyond the match array: it cannot be logged (counted as over max), but a drop or reject
@@ -734,8 +750,7 @@ void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx)
       if (!scan_all && sc.transforms.empty() && span.seen > 0) {
         // A body window: patterns wholly in bytes an earlier window held were found then (their
         // rules are among the undecided ones); scan from just before the new bytes.
-        constexpr std::size_t kSeam = kMaxStreamPattern - 1;
-        data = data.subspan(std::min(data.size(), span.seen > kSeam ? span.seen - kSeam : 0));
+        data = data.subspan(std::min(data.size(), seam_start(span.seen)));
       }
       if (!sc.transforms.empty()) data = apply_transforms(sc.transforms, data, payload_scratch_.transforms);
       if (rs.prefilter()->scan(sc.id, data, *pf_scratch_, candidates_) != PrefilterScanStatus::ok) {
@@ -746,11 +761,7 @@ void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx)
   if (mem != nullptr && !scan_all) {
     for (std::uint32_t i = 0; i < mem->pending_count; ++i) candidates_.add(mem->pending[i]);
   }
-  order_.clear();
-  for (std::uint32_t id : candidates_.rules()) order_.push_back(rs.entry_rule(id));
-  candidates_.clear();
-  std::sort(order_.begin(), order_.end());
-  order_.erase(std::unique(order_.begin(), order_.end()), order_.end());
+  take_candidates();
 
   std::uint32_t pending[app::TxAlertMemory::kPending];
   std::uint32_t n_pending = 0;
@@ -786,16 +797,9 @@ void DetectContext::inspect_app(const DetectPacket& p, const app::AppTxView& tx)
       counters_.add(DetectCounter::app_repeat_alerts);
       continue;
     }
-    bool seen = false;  // one match per rule per packet
+    bool seen = false;  // one match per rule per packet (a packet may progress several tx)
     for (std::size_t i = 0; i < match_count_ && !seen; ++i) seen = matches_[i].sig == idx;
-    if (seen) continue;
-    counters_.add(DetectCounter::matches);
-    apply_flowvar_actions(s, flow);
-    if (match_count_ < matches_.size()) {
-      matches_[match_count_++] = Match{idx, false};
-    } else {
-      overflow_match(s, p);
-    }
+    if (!seen) record_match(s, idx, p, false);
   }
   if (mem != nullptr) {
     mem->inspected = true;

@@ -147,6 +147,8 @@ class DetectContext {
     std::uint32_t until;
   };
   void store_carry(Flow& flow, FlowDirection dir, std::span<const CarryEntry> entries);
+  void take_candidates();  // the candidate set into order_: rules, sorted, each once
+  void record_match(const Signature& s, std::uint32_t idx, const DetectPacket& p, bool stream);
   void scan_app_group(const RuleSet::AppScan& sc, const app::AppTxView& tx, bool scan_all);
   static constexpr std::size_t kGroupScanBytes = 64 * 1024;
   std::unique_ptr<std::uint8_t[]> group_buf_;  // a transaction's header buffers, joined
