@@ -318,6 +318,9 @@ FastPatternSelection choose_fast_pattern_uncapped(const ParsedRule& r, bool tx_r
 
 // The prefilter database of a rule's payload pattern: per transport, and for rules with a small
 // port set per group of rules sharing that set; "" when it has none to go to.
+// Payload fast patterns this short are not worth a database entry when the rule names its ports.
+constexpr std::size_t kWeakPatternBytes = 3;
+
 std::string payload_db_name(const Signature& s, const PortSet** ports_out) {
   *ports_out = nullptr;
   int classes = 0, cls = 0;
@@ -748,12 +751,16 @@ RuleSetBuildResult RuleSet::build(std::span<const RuleFile> files, const RuleSet
       fingerprint_text.append(reinterpret_cast<const char*>(c.digest.data()), c.digest.size());
       continue;
     }
+    bool weak_pattern = false;
     if (sel.pattern && sel.buffer == kPayloadBuffer) {
       const PortSet* ports = nullptr;
       e.buffer = payload_db_name(s, &ports);
-      ++group_rules[e.buffer];
+      // A pattern of a byte or two occurs in nearly every binary payload and slows the whole
+      // database's scan: a rule that names its ports is cheaper to reach by port alone.
+      weak_pattern = ports != nullptr && sel.pattern->bytes.size() <= kWeakPatternBytes;
+      if (!weak_pattern) ++group_rules[e.buffer];
     }
-    if (s.kind == SigKind::packet && sel.pattern) {
+    if (s.kind == SigKind::packet && sel.pattern && !weak_pattern) {
       e.pattern = PrefilterPattern{sel.pattern->bytes, sel.pattern->nocase};
       s.has_fast_pattern = true;
       ++st.pattern;

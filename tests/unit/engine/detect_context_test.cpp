@@ -129,6 +129,19 @@ TEST(DetectMatch, PortGroups) {
   LONGS_EQUAL(0, s.last_alerts.size());
 }
 
+TEST(DetectMatch, WeakPatternPortRuleStillNeedsItsContent) {
+  Session s("alert udp any any -> any 135 (content:\"|05|\"; depth:1; sid:1;)\n");
+  Endpoints e;
+  e.sport = 135;
+  s.send(udp_frame(e, true, bytes("\x05xyz")));
+  STRCMP_EQUAL("1", alert_sids(s.last_alerts).c_str());
+  s.send(udp_frame(e, true, bytes("x\x05yz")));  // depth:1 does not hold
+  LONGS_EQUAL(0, s.last_alerts.size());
+  e.sport = 136;
+  s.send(udp_frame(e, true, bytes("\x05xyz")));
+  LONGS_EQUAL(0, s.last_alerts.size());
+}
+
 TEST(DetectMatch, NegatedAddressesAndPorts) {
   Session s("alert udp !192.0.2.1 any -> any any (sid:1;)\n"
             "alert udp [192.0.2.0/24,!192.0.2.1] any -> any any (sid:2;)\n"

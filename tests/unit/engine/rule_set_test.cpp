@@ -250,6 +250,24 @@ TEST(RuleSetGroups, IpOnlyPortAndAnyPortGroups) {
   LONGS_EQUAL(0, rs->port_rules(ProtoClass::icmp, 80).size());
 }
 
+TEST(RuleSetGroups, WeakPayloadPatternWithPortsIsReachedByPort) {
+  const auto rs = rules_of(
+      "alert tcp any any -> any 135 (content:\"|05|\"; depth:1; sid:1;)\n"
+      "alert tcp any any -> any any (content:\"|05|\"; depth:1; sid:2;)\n"
+      "alert tcp any any -> any 135 (content:\"|05 0b 00 01|\"; sid:3;)\n"
+      "alert udp any 53 -> any any (content:\"ab\"; sid:4;)\n");
+  // Three bytes or fewer, ports named: a port rule, not a database entry.
+  CHECK(has(rs->port_rules(ProtoClass::tcp, 135), *rs, 1));
+  CHECK_FALSE(has(rs->port_rules(ProtoClass::tcp, 136), *rs, 1));
+  CHECK(has(rs->port_rules(ProtoClass::udp, 53), *rs, 4));
+  // Without ports the short pattern is still the best filter there is.
+  CHECK_FALSE(has(rs->any_port_rules(ProtoClass::tcp), *rs, 2));
+  // Four bytes: the prefilter.
+  CHECK_FALSE(has(rs->port_rules(ProtoClass::tcp, 135), *rs, 3));
+  LONGS_EQUAL(2, rs->stats().pattern);
+  LONGS_EQUAL(2, rs->stats().no_pattern);
+}
+
 TEST(RuleSetGroups, NoPayloadBufferWithoutPatterns) {
   const auto rs = rules_of("alert ip any any -> any any (sid:1;)\n");
   std::array<PrefilterBufferId, RuleSet::kMaxPayloadScans> dbs{};
