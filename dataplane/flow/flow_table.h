@@ -122,6 +122,9 @@ class FlowTable {
   // Deadline of the flow due first (it expires once time passes it); UINT64_MAX when empty.
   std::uint64_t next_deadline_ns() const;
 
+  // The flow's slot in the table (0 .. max_flows-1), stable while the flow lives.
+  std::uint32_t slot_of(const Flow& f) const { return static_cast<std::uint32_t>(&f - flows_.get()); }
+
   std::uint32_t active() const { return active_; }
   std::uint32_t max_flows() const { return max_flows_; }
   std::size_t memory_bytes() const;

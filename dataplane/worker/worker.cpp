@@ -17,6 +17,9 @@ Worker::Worker(const WorkerConfig& config, std::uint16_t worker_id)
       records_(config.record_queue_capacity) {
   if (config.rules) detect_ = std::make_unique<detect::DetectContext>(config.rules, config.detect);
   if (config.app.enabled) app_ = std::make_unique<app::AppLayer>(config.app);
+  if (config.capture.enabled && config.rules) {
+    capture_ = std::make_unique<capture::FlowCapture>(config.capture, flows_.max_flows());
+  }
 }
 
 void Worker::count_layers(const DecodedPacket& dp) {
@@ -75,6 +78,7 @@ void Worker::process_burst(std::span<const PacketView> burst) {
     counters_.snapped += dp.snapped;
     scratch_.verdict[i] = detect::Verdict::accept;
     packet_number_ = counters_.packets - burst.size() + i + 1;
+    current_pkt_ = &pkt;
     switch (status[i]) {
       case DecodeStatus::ok:
         count_layers(dp);
@@ -163,6 +167,10 @@ detect::Verdict Worker::inspect(DecodedPacket& dp, const PacketFlowKey* key,
   if (!detect_) return detect::Verdict::accept;
   const detect::Verdict v = detect_->inspect(p);
   counters_.dropped += v != detect::Verdict::accept;
+  // A datagram rebuilt from fragments is kept as the frame that completed it (docs/capture.md).
+  if (capture_ && current_pkt_ != nullptr) {
+    capture_->on_packet(*flow, flows_.slot_of(*flow), *current_pkt_);
+  }
   return v;
 }
 
@@ -201,6 +209,7 @@ void Worker::on_flow_end(Flow& flow, FlowEndReason reason) {
   }
   if (app_) app_->on_flow_end(flow, {now_ns_, packet_number_}, *this);
   if (detect_) detect_->on_flow_end(flow);
+  if (capture_) capture_->on_flow_end(flow, flows_.slot_of(flow));
   ++counters_.flows_ended;
   if (!records_.push(make_flow_record(flow, reason))) ++counters_.records_dropped;
 }
@@ -247,6 +256,9 @@ void Worker::for_each_counter(
   fn("stream.gap_deliveries", c.stream_gaps);
   vigil::for_each_counter(defrag_.counters(), defrag_counter_name, fn);
   if (app_) app_->for_each_counter(fn);
+  if (capture_) {
+    vigil::for_each_counter(capture_->counters(), capture::capture_counter_name, fn);
+  }
   if (detect_) {
     fn("detect.verdict_dropped", c.dropped);
     detect_->for_each_counter(fn);

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "dataplane/app/app_layer.h"
+#include "dataplane/capture/flow_capture.h"
 #include "dataplane/decode/decode.h"
 #include "dataplane/defrag/defrag.h"
 #include "dataplane/detect/engine/detect_context.h"
@@ -36,6 +37,7 @@ struct WorkerConfig {
   detect::DetectConfig detect{};
   app::AppLayerConfig app{};  // app.enabled = false: no protocol detection or parsing
   bool validate_checksums = false;  // -k all: TCP segments with a bad checksum skip the stream
+  capture::CaptureConfig capture{};  // packets of flagged flows (needs rules)
 };
 
 // The worker's own counters (the stages keep theirs; see for_each_counter()).
@@ -83,6 +85,8 @@ class Worker final : private FlowEndHandler, private StreamSink, private app::Ap
   // App-layer records (EVE http / dns / tls) for the control plane; null when disabled.
   app::AppLayer* app() { return app_.get(); }
   const app::AppLayer* app() const { return app_.get(); }
+  // Packets of flagged flows for the control plane; null when capture is off or without rules.
+  capture::FlowCapture* capture() { return capture_.get(); }
   // Verdict of each packet of the last burst given to process_burst (by index in that burst).
   std::span<const detect::Verdict> verdicts() const { return {scratch_.verdict.data(), last_burst_}; }
   const WorkerCounters& counters() const { return counters_; }
@@ -126,6 +130,8 @@ class Worker final : private FlowEndHandler, private StreamSink, private app::Ap
   RecordQueue records_;
   std::unique_ptr<detect::DetectContext> detect_;
   std::unique_ptr<app::AppLayer> app_;
+  std::unique_ptr<capture::FlowCapture> capture_;
+  const PacketView* current_pkt_ = nullptr;  // the received packet being processed
   const detect::DetectPacket* packet_ = nullptr;  // the packet being inspected, if any
   std::size_t last_burst_ = 0;
   std::uint64_t packet_number_ = 0;   // of the packet being inspected, 1-based over the run
