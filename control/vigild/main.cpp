@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
                "Inline semantics on a capture: drop and reject rules block (as Suricata)");
   rp->add_option("--set", replay.sets, "KEY=VALUE with Suricata's setting names; repeatable");
   rp->add_option("--show-alerts", replay.show_alerts, "List the N most frequent alerts");
+  rp->add_flag("--flow-pcaps", replay.flow_pcaps,
+               "Write the packets of each flagged flow to OUT/flows/<flow id>.pcap");
 
   vigil::RulesCheckOptions check;
   auto* rules = app.add_subcommand("rules", "Rule set tools");

@@ -9,6 +9,7 @@
 #include <memory>
 #include <system_error>
 
+#include "control/capture/flow_pcap.h"
 #include "control/config/replay_settings.h"
 #include "control/eve/eve_writer.h"
 #include "control/vigild/replay_report.h"
@@ -101,7 +102,8 @@ bool open_dpdk_inputs(const ReplayOptions& opt, Inputs& in) {
   return true;
 }
 
-void drain(Worker& worker, eve::EveWriter& eve, ReplayTally& tally) {
+void drain(Worker& worker, eve::EveWriter& eve, ReplayTally& tally,
+           capture::FlowPcapAssembler* pcaps) {
   // Alerts first: a flow's alerts precede its flow event, as in Suricata's eve.json.
   if (auto* d = worker.detect()) {
     d->alerts().consume_all([&](const detect::AlertRecord& a) {
@@ -113,6 +115,12 @@ void drain(Worker& worker, eve::EveWriter& eve, ReplayTally& tally) {
     app::AppRecordHeader h;
     std::string json;
     while (app::pop_app_record(a->records(), h, json)) eve.write_app_record(h, json);
+  }
+  // A flagged flow's packets before its flow record: its end record completes the pcap.
+  if (auto* c = worker.capture(); c != nullptr && pcaps != nullptr) {
+    capture::CaptureRecordHeader h;
+    std::string bytes;
+    while (capture::pop_capture_record(c->queue(), h, bytes)) pcaps->add(h, bytes);
   }
   worker.records().consume_all([&](const FlowRecord& r) {
     eve.write_flow(r);
@@ -214,6 +222,29 @@ int run_replay(const ReplayOptions& opt) {
   config.app.http.decompress_layer_limit =
       static_cast<std::uint8_t>(std::min<std::uint32_t>(al.http_decompress_layer_limit, 255));
   config.app.http.lzma = al.http_lzma;
+  // Flagged flows' packets: one pcap per flow in out/flows, assembled in out/flows/.staging.
+  std::unique_ptr<capture::FlowPcapAssembler> pcaps;
+  std::uint64_t pcap_files = 0;
+  if (opt.flow_pcaps && config.rules) {
+    config.capture.enabled = true;
+    const std::filesystem::path flows_dir = std::filesystem::path(opt.out_dir) / "flows";
+    try {
+      pcaps = std::make_unique<capture::FlowPcapAssembler>(
+          flows_dir / ".staging",
+          [&pcap_files, flows_dir](const std::filesystem::path& p, const capture::FlowPcapSummary&) {
+            std::error_code rename_ec;
+            std::filesystem::rename(p, flows_dir / p.filename(), rename_ec);
+            pcap_files += !rename_ec;
+            return !rename_ec;
+          });
+    } catch (const std::exception& e) {
+      error_line(e.what());
+      return 1;
+    }
+    pcaps->recover();
+  } else if (opt.flow_pcaps) {
+    std::fprintf(stderr, "vigild: warning: --flow-pcaps needs --rules (no flow is flagged without them)\n");
+  }
   auto worker = std::make_unique<Worker>(config, 0);
   ReplayTally tally;
   tally.keep = opt.show_flows;
@@ -232,7 +263,7 @@ int run_replay(const ReplayOptions& opt) {
         last_ts = std::max(last_ts, burst[n - 1].ts_ns);
         src->release_burst();
         worker->tick(last_ts);
-        drain(*worker, *eve, tally);
+        drain(*worker, *eve, tally, pcaps.get());
       }
       SourceProgress p = src->progress();
       p.packets += packets_before;
@@ -250,7 +281,15 @@ int run_replay(const ReplayOptions& opt) {
   progress.clear();
 
   worker->shutdown();
-  drain(*worker, *eve, tally);
+  drain(*worker, *eve, tally, pcaps.get());
+  if (pcaps) {
+    pcaps->finish_all();
+    if (pcaps->io_errors() > 0) {
+      error_line("flow pcaps: " + std::to_string(pcaps->io_errors()) + " write errors, last: " +
+                 pcaps->last_error());
+      status = 1;
+    }
+  }
 
   eve::CounterList counters;
   worker->for_each_counter(
@@ -265,6 +304,11 @@ int run_replay(const ReplayOptions& opt) {
   print_summary(stdout, *worker, tally, in.sources.size(), io, elapsed, eve->path(),
                 eve->events());
   if (rule_report.loaded) print_detection_summary(stdout, *worker, tally, rule_report, opt.show_alerts);
+  if (pcaps) {
+    std::printf("flow pcaps: %llu flagged flows written to %s\n",
+                static_cast<unsigned long long>(pcap_files),
+                (std::filesystem::path(opt.out_dir) / "flows").string().c_str());
+  }
   return status;
 }
 

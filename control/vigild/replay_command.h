@@ -21,6 +21,7 @@ struct ReplayOptions {
   bool simulate_ips = false;       // --simulate-ips: drop / reject take effect
   std::vector<std::string> sets;   // --set KEY=VALUE, Suricata's names
   unsigned show_alerts = 10;       // signatures listed in the summary
+  bool flow_pcaps = false;         // one pcap per flagged flow in out_dir/flows/<flow id>.pcap
 };
 
 // Returns the process exit code: 0 when every file was replayed whole, 1 otherwise (after one
