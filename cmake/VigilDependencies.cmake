@@ -20,3 +20,4 @@ target_link_libraries(vigil_mbedtls INTERFACE ${MBEDTLS_LIB} ${MBEDX509_LIB} ${M
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)     # pcre keyword (detection), JIT
 find_package(ZLIB REQUIRED)                                      # HTTP gzip / deflate bodies
 pkg_check_modules(LZMA REQUIRED IMPORTED_TARGET liblzma)         # HTTP lzma bodies (opt-in)
+pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)  # board and appliance config files
