@@ -148,7 +148,7 @@ std::string alert_event_json(const detect::AlertRecord& a) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-void EveWriter::write_alert(const detect::AlertRecord& a) { write_line(alert_event_json(a)); }
+void EveWriter::write_alert(const detect::AlertRecord& a) { write_event(alert_event_json(a), true); }
 
 std::string app_event_json(const app::AppRecordHeader& h, std::string_view object_json) {
   Json j;
@@ -186,7 +186,7 @@ std::string app_event_json(const app::AppRecordHeader& h, std::string_view objec
 }
 
 void EveWriter::write_app_record(const app::AppRecordHeader& h, std::string_view object_json) {
-  write_line(app_event_json(h, object_json));
+  write_event(app_event_json(h, object_json), false);
 }
 
 std::string flow_event_json(const FlowRecord& r) {
@@ -271,7 +271,12 @@ void EveWriter::write_line(const std::string& line) {
   ++events_;
 }
 
-void EveWriter::write_flow(const FlowRecord& record) { write_line(flow_event_json(record)); }
+void EveWriter::write_flow(const FlowRecord& record) { write_event(flow_event_json(record), false); }
+
+void EveWriter::write_event(const std::string& line, bool alert) {
+  write_line(line);
+  if (sink_) sink_(line, alert);
+}
 
 void EveWriter::write_stats(std::uint64_t ts_ns, std::uint64_t uptime_s,
                             const CounterList& counters) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,10 +42,17 @@ class EveWriter {
   std::uint64_t events() const { return events_; }
   const std::string& path() const { return path_; }
 
+  // Also hands every alert, flow and app-layer line (not stats) to `sink`, e.g. the uplink;
+  // `alert` tells alert events apart.
+  using LineSink = std::function<void(const std::string& line, bool alert)>;
+  void set_line_sink(LineSink sink) { sink_ = std::move(sink); }
+
  private:
   EveWriter(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {}
   void write_line(const std::string& line);
+  void write_event(const std::string& line, bool alert);
 
+  LineSink sink_;
   std::string path_;
   std::FILE* file_;
   std::uint64_t events_ = 0;

@@ -247,6 +247,11 @@ void Uploader::run_until(const std::function<bool()>& stop) {
   }
 }
 
+void Uploader::clear_stop() {
+  std::lock_guard<std::mutex> lk(mu_);
+  stop_ = false;
+}
+
 void Uploader::run(std::stop_token token) {
   std::stop_callback on_stop(token, [this] { request_stop(); });
   run_until([&token] { return token.stop_requested(); });

@@ -80,6 +80,9 @@ class Uploader {
   void wake();
   // Ends waits and makes drain/run_until return.
   void request_stop();
+  // Clears a stop request once the thread that was stopped has returned, so the same uploader
+  // (its counters and backoff) can go on, e.g. drain() on another thread.
+  void clear_stop();
 
   UploadCounters counters() const;
   const UploaderConfig& config() const { return cfg_; }

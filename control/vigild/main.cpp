@@ -1,10 +1,12 @@
 // vigild: the Vigil appliance program. Subcommands:
 //   replay        run capture files through the dataplane, write EVE JSON
 //   rules check   load rule files and report what loads
+//   upload        send what the spool holds to the provider
 #include <CLI/CLI.hpp>
 
 #include "control/vigild/replay_command.h"
 #include "control/vigild/rules_check_command.h"
+#include "control/vigild/upload_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Vigil appliance", "vigild"};
@@ -33,6 +35,17 @@ int main(int argc, char** argv) {
   rp->add_option("--show-alerts", replay.show_alerts, "List the N most frequent alerts");
   rp->add_flag("--flow-pcaps", replay.flow_pcaps,
                "Write the packets of each flagged flow to OUT/flows/<flow id>.pcap");
+  rp->add_option("--upload", replay.upload_config,
+                 "Upload config (TOML): spool events and flagged flows' pcaps and send them to the "
+                 "provider over mutual TLS")
+      ->check(CLI::ExistingFile);
+  rp->add_option("--upload-timeout", replay.upload_timeout_s,
+                 "Seconds to keep sending after the replay (what is left stays in the spool)");
+
+  vigil::UploadOptions upload;
+  auto* up = app.add_subcommand("upload", "Send what the spool holds to the provider, then exit");
+  up->add_option("--config", upload.config, "Upload config (TOML)")->required()->check(CLI::ExistingFile);
+  up->add_option("--timeout", upload.timeout_s, "Give up after this many seconds");
 
   vigil::RulesCheckOptions check;
   auto* rules = app.add_subcommand("rules", "Rule set tools");
@@ -51,5 +64,6 @@ int main(int argc, char** argv) {
   }
   if (rp->parsed()) return vigil::run_replay(replay);
   if (rc->parsed()) return vigil::run_rules_check(check);
+  if (up->parsed()) return vigil::run_upload(upload);
   return 1;
 }

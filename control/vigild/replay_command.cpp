@@ -9,10 +9,13 @@
 #include <memory>
 #include <system_error>
 
+#include <mbedtls/sha256.h>
+
 #include "control/capture/flow_pcap.h"
 #include "control/config/replay_settings.h"
 #include "control/eve/eve_writer.h"
 #include "control/vigild/replay_report.h"
+#include "control/vigild/upload_pipeline.h"
 #include "dataplane/worker/worker.h"
 #include "drivers/dpdk/dpdk_eal.h"
 #include "drivers/dpdk/dpdk_port_source.h"
@@ -183,6 +186,56 @@ bool load_rules(const ReplayOptions& opt, ReplaySettings& s, RuleLoadReport& rep
   return true;
 }
 
+// The replay job's name for its event batches: the same inputs, rules and settings give the same
+// name, so a run repeated after a crash sends batches the provider recognises as repeats.
+std::string job_key(const ReplayOptions& opt, const ReplaySettings& s) {
+  std::string text;
+  for (const std::string& p : opt.pcaps) {
+    std::error_code ec;
+    const auto abs = std::filesystem::absolute(p, ec);
+    const auto size = std::filesystem::file_size(p, ec);
+    const auto mtime = std::filesystem::last_write_time(p, ec).time_since_epoch().count();
+    text += abs.string() + "|" + std::to_string(size) + "|" + std::to_string(mtime) + "\n";
+  }
+  text += s.worker.rules ? s.worker.rules->fingerprint() : std::string("no rules");
+  for (const std::string& set : opt.sets) text += "\n" + set;
+  text += opt.simulate_ips ? "\nips" : "\nids";
+  unsigned char digest[32];
+  mbedtls_sha256_ret(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, 0);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key = "replay-";
+  for (int i = 0; i < 12; ++i) {
+    key += kHex[digest[i] >> 4];
+    key += kHex[digest[i] & 15];
+  }
+  return key;
+}
+
+void print_upload_report(const UploadReport& r, const std::string& config) {
+  std::printf("upload (%s): %llu event batches (%llu events, %llu already at the provider), %llu "
+              "flow pcaps; %llu TLS handshakes (%llu resumed) over %llu connections\n",
+              config.c_str(), static_cast<unsigned long long>(r.upload.sent_batches),
+              static_cast<unsigned long long>(r.upload.sent_events),
+              static_cast<unsigned long long>(r.upload.duplicates),
+              static_cast<unsigned long long>(r.upload.sent_pcaps),
+              static_cast<unsigned long long>(r.handshakes),
+              static_cast<unsigned long long>(r.resumed_handshakes),
+              static_cast<unsigned long long>(r.connections));
+  std::uint64_t lost = 0;
+  for (auto k : {spool::RecordKind::alert, spool::RecordKind::event, spool::RecordKind::flow_pcap}) {
+    lost += r.spool.lost(k);
+  }
+  std::printf("spool: %llu records (%llu bytes) left, %llu dropped or evicted (alerts %llu, events "
+              "%llu, flow pcaps %llu), %llu quarantined, %llu refused by the provider; heartbeat %s\n",
+              static_cast<unsigned long long>(r.left_records),
+              static_cast<unsigned long long>(r.left_bytes), static_cast<unsigned long long>(lost),
+              static_cast<unsigned long long>(r.spool.lost(spool::RecordKind::alert)),
+              static_cast<unsigned long long>(r.spool.lost(spool::RecordKind::event)),
+              static_cast<unsigned long long>(r.spool.lost(spool::RecordKind::flow_pcap)),
+              static_cast<unsigned long long>(r.spool.quarantined),
+              static_cast<unsigned long long>(r.spool.rejected), r.heartbeat_sent ? "sent" : "not sent");
+}
+
 }  // namespace
 
 int run_replay(const ReplayOptions& opt) {
@@ -222,10 +275,35 @@ int run_replay(const ReplayOptions& opt) {
   config.app.http.decompress_layer_limit =
       static_cast<std::uint8_t>(std::min<std::uint32_t>(al.http_decompress_layer_limit, 255));
   config.app.http.lzma = al.http_lzma;
-  // Flagged flows' packets: one pcap per flow in out/flows, assembled in out/flows/.staging.
+  // --upload: events and flagged flows' pcaps go to the spool, then to the provider.
+  std::unique_ptr<UploadPipeline> upload;
   std::unique_ptr<capture::FlowPcapAssembler> pcaps;
   std::uint64_t pcap_files = 0;
-  if (opt.flow_pcaps && config.rules) {
+  if (!opt.upload_config.empty()) {
+    upload = UploadPipeline::start(opt.upload_config, job_key(opt, settings), false, err);
+    if (!upload) {
+      error_line("--upload " + opt.upload_config + ": " + err);
+      return 2;
+    }
+    eve->set_line_sink([&upload](const std::string& line, bool alert) { upload->add_line(line, alert); });
+    if (config.rules) {
+      config.capture.enabled = true;
+      try {
+        pcaps = std::make_unique<capture::FlowPcapAssembler>(
+            upload->staging_dir(),
+            [&upload, &pcap_files](const std::filesystem::path& p, const capture::FlowPcapSummary& s) {
+              upload->add_pcap(p, s.flow_id);
+              ++pcap_files;
+              return true;
+            });
+      } catch (const std::exception& e) {
+        error_line(e.what());
+        return 1;
+      }
+      pcaps->recover();  // pcaps a killed run left half-written
+    }
+  } else if (opt.flow_pcaps && config.rules) {
+    // Flagged flows' packets: one pcap per flow in out/flows, assembled in out/flows/.staging.
     config.capture.enabled = true;
     const std::filesystem::path flows_dir = std::filesystem::path(opt.out_dir) / "flows";
     try {
@@ -304,7 +382,33 @@ int run_replay(const ReplayOptions& opt) {
   print_summary(stdout, *worker, tally, in.sources.size(), io, elapsed, eve->path(),
                 eve->events());
   if (rule_report.loaded) print_detection_summary(stdout, *worker, tally, rule_report, opt.show_alerts);
-  if (pcaps) {
+  if (upload) {
+    const std::uint64_t started_ns = monotonic_ns();
+    const WorkerCounters wc = worker->counters();
+    const std::string fingerprint = config.rules ? config.rules->fingerprint() : std::string();
+    upload->set_heartbeat_source([&]() {
+      uplink::HeartbeatInput hb;
+      hb.versions["vigild"] = VIGIL_VERSION;
+      hb.uptime_s = (monotonic_ns() - started) / 1'000'000'000ull;
+      hb.ruleset_hash = fingerprint;
+      uplink::CounterMap& w = hb.workers["worker-0"];
+      w["packets"] = wc.packets;
+      w["bytes"] = wc.bytes;
+      w["dropped"] = wc.dropped;
+      w["flows_ended"] = wc.flows_ended;
+      w["records_dropped"] = wc.records_dropped;
+      return hb;
+    });
+    const UploadReport r = upload->finish(std::chrono::seconds(opt.upload_timeout_s));
+    print_upload_report(r, opt.upload_config);
+    std::printf("upload phase: %.2f s\n", static_cast<double>(monotonic_ns() - started_ns) / 1e9);
+    if (!r.drained) {
+      error_line("upload: " + std::to_string(r.left_records) +
+                 " records are still in the spool (sent by the next run or `vigild upload`); last "
+                 "error: " + r.last_error);
+      status = status == 0 ? 3 : status;
+    }
+  } else if (pcaps) {
     std::printf("flow pcaps: %llu flagged flows written to %s\n",
                 static_cast<unsigned long long>(pcap_files),
                 (std::filesystem::path(opt.out_dir) / "flows").string().c_str());

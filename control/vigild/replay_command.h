@@ -22,6 +22,8 @@ struct ReplayOptions {
   std::vector<std::string> sets;   // --set KEY=VALUE, Suricata's names
   unsigned show_alerts = 10;       // signatures listed in the summary
   bool flow_pcaps = false;         // one pcap per flagged flow in out_dir/flows/<flow id>.pcap
+  std::string upload_config;       // --upload: spool and send events and flow pcaps (docs/uplink.md)
+  unsigned upload_timeout_s = 120; // how long to keep sending after the replay before giving up
 };
 
 // Returns the process exit code: 0 when every file was replayed whole, 1 otherwise (after one
