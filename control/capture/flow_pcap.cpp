@@ -91,44 +91,59 @@ std::size_t pcap_whole_prefix(std::string_view data) {
 
 FlowPcapAssembler::FlowPcapAssembler(std::filesystem::path staging, Deliver deliver,
                                      std::size_t flow_buffer_bytes,
-                                     std::size_t total_buffer_bytes)
+                                     std::size_t total_buffer_bytes, bool sync)
     : staging_(std::move(staging)),
       deliver_(std::move(deliver)),
       flow_buffer_bytes_(flow_buffer_bytes),
-      total_buffer_bytes_(total_buffer_bytes) {
+      total_buffer_bytes_(total_buffer_bytes),
+      sync_(sync) {
   std::error_code ec;
   std::filesystem::create_directories(staging_, ec);
   if (ec) {
     throw std::runtime_error("flow capture staging folder " + staging_.string() + ": " +
                              ec.message());
   }
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+FlowPcapAssembler::~FlowPcapAssembler() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  writer_.join();
 }
 
 std::filesystem::path FlowPcapAssembler::part_path(std::uint64_t flow_id) const {
   return staging_ / (std::to_string(flow_id) + ".pcap.part");
 }
 
-void FlowPcapAssembler::fail(const std::string& what) {
-  ++io_errors_;
-  last_error_ = what + ": " + std::strerror(errno);
+std::string FlowPcapAssembler::last_error() const {
+  std::lock_guard lock(mu_);
+  return last_error_;
 }
 
-bool FlowPcapAssembler::flush(std::uint64_t flow_id, Open& o) {
-  if (o.buffer.empty()) return true;
-  const std::filesystem::path path = part_path(flow_id);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    fail("open " + path.string());
-    return false;
-  }
-  const bool ok = write_all(fd, o.buffer.data(), o.buffer.size());
-  if (!ok) fail("write " + path.string());
-  ::close(fd);
-  buffered_ -= o.buffer.size();
+void FlowPcapAssembler::fail(const std::string& what) {
+  const std::string text = what + ": " + std::strerror(errno);
+  ++io_errors_;
+  std::lock_guard lock(mu_);
+  last_error_ = text;
+}
+
+void FlowPcapAssembler::hand_over(std::uint64_t flow_id, Open& o, bool complete) {
+  Job job;
+  job.flow_id = flow_id;
+  job.bytes = std::move(o.buffer);
+  job.complete = complete;
+  job.summary = o.summary;
+  buffered_ -= job.bytes.size();
   o.buffer.clear();
-  o.buffer.shrink_to_fit();
-  o.on_disk = true;
-  return ok;
+  {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(std::move(job));
+  }
+  cv_.notify_one();
 }
 
 void FlowPcapAssembler::add(const CaptureRecordHeader& h, std::string_view bytes) {
@@ -139,7 +154,7 @@ void FlowPcapAssembler::add(const CaptureRecordHeader& h, std::string_view bytes
     o.summary.lost_packets = h.lost_packets;
     o.summary.history_missed = h.history_missed;
     o.summary.capped = h.end == CaptureEnd::cap;
-    complete(h.flow_id, o);
+    hand_over(h.flow_id, o, true);
     open_.erase(it);
     return;
   }
@@ -161,38 +176,78 @@ void FlowPcapAssembler::add(const CaptureRecordHeader& h, std::string_view bytes
   append_pcap_record(o.buffer, h.ts_ns, h.wire_len, bytes);
   buffered_ += o.buffer.size() - before;
   ++o.summary.packets;
-  if (o.buffer.size() >= flow_buffer_bytes_) flush(h.flow_id, o);
+  if (o.buffer.size() >= flow_buffer_bytes_) hand_over(h.flow_id, o, false);
   if (buffered_ > total_buffer_bytes_) {
-    for (auto& [id, other] : open_) flush(id, other);
+    for (auto& [id, other] : open_) {
+      if (!other.buffer.empty()) hand_over(id, other, false);
+    }
   }
-}
-
-void FlowPcapAssembler::complete(std::uint64_t flow_id, Open& o) {
-  if (!flush(flow_id, o)) return;  // left as .part: recover() completes it later
-  const std::filesystem::path part = part_path(flow_id);
-  const std::filesystem::path done = staging_ / (std::to_string(flow_id) + ".pcap");
-  const int fd = ::open(part.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    fail("fsync " + part.string());
-    if (fd >= 0) ::close(fd);
-    return;
-  }
-  ::close(fd);
-  if (::rename(part.c_str(), done.c_str()) != 0) {
-    fail("rename " + part.string());
-    return;
-  }
-  fsync_dir(staging_);
-  if (deliver_(done, o.summary)) ++delivered_;
 }
 
 void FlowPcapAssembler::finish_all() {
   for (auto& [id, o] : open_) {
     o.summary.complete = false;
-    complete(id, o);
+    hand_over(id, o, true);
   }
   open_.clear();
   buffered_ = 0;
+  wait_written();
+}
+
+void FlowPcapAssembler::wait_written() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return jobs_.empty() && !busy_; });
+}
+
+void FlowPcapAssembler::writer_loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+    if (jobs_.empty()) return;  // stopping, and everything written
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    const bool ok = job.bytes.empty() || append(job.flow_id, job.bytes);
+    if (ok && job.complete) complete(job);
+    lock.lock();
+    busy_ = false;
+    if (jobs_.empty()) cv_.notify_all();  // finish_all() may be waiting
+  }
+}
+
+bool FlowPcapAssembler::append(std::uint64_t flow_id, const std::string& bytes) {
+  const std::filesystem::path path = part_path(flow_id);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    fail("open " + path.string());
+    return false;
+  }
+  const bool ok = write_all(fd, bytes.data(), bytes.size());
+  if (!ok) fail("write " + path.string());
+  ::close(fd);
+  return ok;
+}
+
+void FlowPcapAssembler::complete(const Job& job) {
+  // A failure leaves the .part file: recover() completes it at the next start.
+  const std::filesystem::path part = part_path(job.flow_id);
+  const std::filesystem::path done = staging_ / (std::to_string(job.flow_id) + ".pcap");
+  if (sync_) {
+    const int fd = ::open(part.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      fail("fsync " + part.string());
+      if (fd >= 0) ::close(fd);
+      return;
+    }
+    ::close(fd);
+  }
+  if (::rename(part.c_str(), done.c_str()) != 0) {
+    fail("rename " + part.string());
+    return;
+  }
+  if (sync_) fsync_dir(staging_);
+  if (deliver_(done, job.summary)) ++delivered_;
 }
 
 std::size_t FlowPcapAssembler::recover() {

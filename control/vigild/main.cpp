@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
                  "Upload config (TOML): spool events and flagged flows' pcaps and send them to the "
                  "provider over mutual TLS")
       ->check(CLI::ExistingFile);
+  rp->add_option("--worker-cpu", replay.worker_cpu, "Run the dataplane on this CPU");
+  rp->add_option("--control-cpu", replay.control_cpu,
+                 "Run the upload and pcap-writing threads on this CPU");
   rp->add_option("--upload-timeout", replay.upload_timeout_s,
                  "Seconds to keep sending after the replay (what is left stays in the spool)");
 

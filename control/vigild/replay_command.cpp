@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "control/capture/flow_pcap.h"
 #include "control/config/replay_settings.h"
 #include "control/eve/eve_writer.h"
+#include "control/vigild/cpu_affinity.h"
 #include "control/vigild/replay_report.h"
 #include "control/vigild/upload_pipeline.h"
 #include "dataplane/worker/worker.h"
@@ -275,10 +277,16 @@ int run_replay(const ReplayOptions& opt) {
   config.app.http.decompress_layer_limit =
       static_cast<std::uint8_t>(std::min<std::uint32_t>(al.http_decompress_layer_limit, 255));
   config.app.http.lzma = al.http_lzma;
+  // Threads started from here on (spooler, uploader, pcap writer) inherit the control CPU; the
+  // dataplane moves to its own CPU after them.
+  if (opt.control_cpu >= 0 && !pin_current_thread(opt.control_cpu, err)) {
+    error_line("--control-cpu: " + err);
+    return 2;
+  }
   // --upload: events and flagged flows' pcaps go to the spool, then to the provider.
   std::unique_ptr<UploadPipeline> upload;
   std::unique_ptr<capture::FlowPcapAssembler> pcaps;
-  std::uint64_t pcap_files = 0;
+  std::atomic<std::uint64_t> pcap_files{0};  // counted on the assembler's writer thread
   if (!opt.upload_config.empty()) {
     upload = UploadPipeline::start(opt.upload_config, job_key(opt, settings), false, err);
     if (!upload) {
@@ -322,6 +330,10 @@ int run_replay(const ReplayOptions& opt) {
     pcaps->recover();
   } else if (opt.flow_pcaps) {
     std::fprintf(stderr, "vigild: warning: --flow-pcaps needs --rules (no flow is flagged without them)\n");
+  }
+  if (opt.worker_cpu >= 0 && !pin_current_thread(opt.worker_cpu, err)) {
+    error_line("--worker-cpu: " + err);
+    return 2;
   }
   auto worker = std::make_unique<Worker>(config, 0);
   ReplayTally tally;
@@ -410,7 +422,7 @@ int run_replay(const ReplayOptions& opt) {
     }
   } else if (pcaps) {
     std::printf("flow pcaps: %llu flagged flows written to %s\n",
-                static_cast<unsigned long long>(pcap_files),
+                static_cast<unsigned long long>(pcap_files.load()),
                 (std::filesystem::path(opt.out_dir) / "flows").string().c_str());
   }
   return status;

@@ -24,6 +24,8 @@ struct ReplayOptions {
   bool flow_pcaps = false;         // one pcap per flagged flow in out_dir/flows/<flow id>.pcap
   std::string upload_config;       // --upload: spool and send events and flow pcaps (docs/uplink.md)
   unsigned upload_timeout_s = 120; // how long to keep sending after the replay before giving up
+  int worker_cpu = -1;             // pin the dataplane (this thread) to a CPU; -1: no pinning
+  int control_cpu = -1;            // pin the upload and capture-writing threads to a CPU
 };
 
 // Returns the process exit code: 0 when every file was replayed whole, 1 otherwise (after one

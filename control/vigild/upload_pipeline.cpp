@@ -66,10 +66,22 @@ void UploadPipeline::set_heartbeat_source(std::function<uplink::HeartbeatInput()
 }
 
 void UploadPipeline::add_line(const std::string& line, bool alert) {
+  gathered_.push_back(Item{line, alert, {}, 0});
+  // One wake-up of the spooler per group, not per line.
+  if (gathered_.size() >= 256 ||
+      std::chrono::steady_clock::now() - last_hand_over_ > std::chrono::milliseconds(100)) {
+    hand_over();
+  }
+}
+
+void UploadPipeline::hand_over() {
+  last_hand_over_ = std::chrono::steady_clock::now();
+  if (gathered_.empty()) return;
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(Item{line, alert, {}, 0});
+    for (Item& item : gathered_) queue_.push_back(std::move(item));
   }
+  gathered_.clear();
   cv_.notify_one();
 }
 
@@ -132,6 +144,7 @@ void UploadPipeline::spooler_loop() {
 }
 
 UploadReport UploadPipeline::finish(std::chrono::milliseconds timeout) {
+  hand_over();
   {
     std::lock_guard lock(mu_);
     closing_ = true;

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "control/channel/provider_client.h"
 #include "control/channel/uplink_config.h"
@@ -52,8 +53,11 @@ class UploadPipeline {
   UploadPipeline(const UploadPipeline&) = delete;
   UploadPipeline& operator=(const UploadPipeline&) = delete;
 
-  // Event thread: one EVE line. Never blocks on disk or network.
+  // Event thread: one EVE line. Never blocks on disk or network: lines are handed to the
+  // spooler in groups (every 256 lines or 100 ms, and by hand_over()).
   void add_line(const std::string& line, bool alert);
+  // Event thread: hands the lines gathered so far to the spooler now.
+  void hand_over();
   // Event thread: a completed flow pcap in staging_dir(); the pipeline takes the file.
   void add_pcap(const std::filesystem::path& pcap, std::uint64_t flow_id);
   // Where flow pcaps are assembled before they enter the spool (beside the spool folder).
@@ -84,6 +88,8 @@ class UploadPipeline {
   std::unique_ptr<uplink::Uploader> uploader_;
   std::function<uplink::HeartbeatInput()> heartbeat_source_;
 
+  std::vector<Item> gathered_;  // event thread only
+  std::chrono::steady_clock::time_point last_hand_over_{};
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;

@@ -106,6 +106,7 @@ TEST(FlowPcap, TwoFlowsInterleavedBecomeTwoFiles) {
   a.add(end(11, 10), {});
   a.add(end(22, 10), {});
   LONGS_EQUAL(0, a.open_flows());
+  a.wait_written();
   LONGS_EQUAL(2, sink.got.size());
   const Read r = read_pcap(dir.path / "11.pcap");
   STRCMP_EQUAL("", r.error.c_str());
@@ -131,6 +132,7 @@ TEST(FlowPcap, EndRecordCarriesLossesAndCap) {
   e.history_missed = 2;
   e.end = CaptureEnd::cap;
   a.add(e, {});
+  a.wait_written();
   LONGS_EQUAL(3, sink.got[5].lost_packets);
   LONGS_EQUAL(2, sink.got[5].history_missed);
   CHECK(sink.got[5].capped);
@@ -143,6 +145,7 @@ TEST(FlowPcap, OtherLinkTypeIsCountedNotMixed) {
   a.add(pkt(5, 1, 20), std::string(20, 'e'));
   a.add(pkt(5, 2, 20, LinkType::raw), std::string(20, 'r'));
   a.add(end(5, 2), {});
+  a.wait_written();
   LONGS_EQUAL(1, sink.got[5].other_link);
   LONGS_EQUAL(1, read_pcap(dir.path / "5.pcap").packets.size());
 }
@@ -163,6 +166,7 @@ TEST(FlowPcap, EndWithoutPacketsWritesNothing) {
   Sink sink{dir.path};
   FlowPcapAssembler a(dir.path / "s", sink.deliver());
   a.add(end(9, 0), {});
+  a.wait_written();
   LONGS_EQUAL(0, sink.got.size());
 }
 
