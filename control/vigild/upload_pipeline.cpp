@@ -66,9 +66,15 @@ void UploadPipeline::set_heartbeat_source(std::function<uplink::HeartbeatInput()
 }
 
 void UploadPipeline::add_line(const std::string& line, bool alert) {
-  gathered_.push_back(Item{line, alert, {}, 0});
+  if (gathered_.lines.empty()) {
+    gathered_.text.reserve(256 * 1024);
+    gathered_.lines.reserve(256);
+  }
+  gathered_.lines.push_back(LineRef{static_cast<std::uint32_t>(gathered_.text.size()),
+                                    static_cast<std::uint32_t>(line.size()), alert});
+  gathered_.text += line;
   // One wake-up of the spooler per group, not per line.
-  if (gathered_.size() >= 256 ||
+  if (gathered_.lines.size() >= 256 || gathered_.text.size() >= 1024 * 1024 ||
       std::chrono::steady_clock::now() - last_hand_over_ > std::chrono::milliseconds(100)) {
     hand_over();
   }
@@ -76,19 +82,19 @@ void UploadPipeline::add_line(const std::string& line, bool alert) {
 
 void UploadPipeline::hand_over() {
   last_hand_over_ = std::chrono::steady_clock::now();
-  if (gathered_.empty()) return;
+  if (gathered_.lines.empty()) return;
   {
     std::lock_guard lock(mu_);
-    for (Item& item : gathered_) queue_.push_back(std::move(item));
+    queue_.push_back(std::move(gathered_));
   }
-  gathered_.clear();
+  gathered_ = Item{};
   cv_.notify_one();
 }
 
 void UploadPipeline::add_pcap(const std::filesystem::path& pcap, std::uint64_t flow_id) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(Item{{}, false, pcap, flow_id});
+    queue_.push_back(Item{{}, {}, pcap, flow_id});
   }
   cv_.notify_one();
 }
@@ -129,9 +135,10 @@ void UploadPipeline::spooler_loop() {
     for (const Item& item : work) {
       if (!item.pcap.empty()) {
         spool_pcap(item);
-      } else {
-        batcher_->add(item.line, item.alert);
+        continue;
       }
+      const std::string_view text = item.text;
+      for (const LineRef& l : item.lines) batcher_->add(text.substr(l.offset, l.length), l.alert);
     }
     // Lines do not wait long for a full batch: a quiet appliance still reports within a second.
     if (timed_batches_) batcher_->flush_if_older(std::chrono::milliseconds(1000));

@@ -72,10 +72,16 @@ class UploadPipeline {
 
  private:
   UploadPipeline() = default;
+  // Lines travel in groups: one buffer of text and its line boundaries, so the event thread
+  // makes one allocation per group and the spooler frees one (not one per line).
+  struct LineRef {
+    std::uint32_t offset, length;
+    bool alert;
+  };
   struct Item {
-    std::string line;
-    bool alert = false;
-    std::filesystem::path pcap;  // set for a pcap
+    std::string text;              // a group's lines, back to back
+    std::vector<LineRef> lines;
+    std::filesystem::path pcap;    // or a pcap
     std::uint64_t flow_id = 0;
   };
   void spooler_loop();
@@ -88,7 +94,7 @@ class UploadPipeline {
   std::unique_ptr<uplink::Uploader> uploader_;
   std::function<uplink::HeartbeatInput()> heartbeat_source_;
 
-  std::vector<Item> gathered_;  // event thread only
+  Item gathered_;  // event thread only
   std::chrono::steady_clock::time_point last_hand_over_{};
   std::mutex mu_;
   std::condition_variable cv_;
