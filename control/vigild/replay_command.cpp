@@ -403,6 +403,13 @@ int run_replay(const ReplayOptions& opt) {
       hb.versions["vigild"] = VIGIL_VERSION;
       hb.uptime_s = (monotonic_ns() - started) / 1'000'000'000ull;
       hb.ruleset_hash = fingerprint;
+      // A replay's ports are its input files (PacketView::port is the file's index).
+      for (std::size_t i = 0; i < in.sources.size(); ++i) {
+        const SourceProgress sp = in.sources[i]->progress();
+        uplink::CounterMap& port = hb.ports["input-" + std::to_string(i)];
+        port["rx_packets"] = sp.packets;
+        port["errors"] = in.sources[i]->error().empty() ? 0 : 1;
+      }
       uplink::CounterMap& w = hb.workers["worker-0"];
       w["packets"] = wc.packets;
       w["bytes"] = wc.bytes;
