@@ -158,6 +158,7 @@ struct PassResult {
   std::uint64_t alerts_at_end = 0;   // of which at shutdown (untimed)
   std::uint64_t flows = 0;
   std::uint64_t app_records = 0;  // EVE http / dns / tls records
+  std::uint64_t capture_records = 0;  // flagged flows' packets and ends (with --capture)
   std::vector<std::pair<std::string, std::uint64_t>> counters;  // detect.* of the pass
 };
 
@@ -176,6 +177,10 @@ PassResult worker_pass(std::span<const PacketView> views, const vigil::WorkerCon
     if (auto* a = worker->app()) {
       vigil::app::AppRecordHeader h;
       while (vigil::app::pop_app_record(a->records(), h, record)) ++r.app_records;
+    }
+    if (auto* c = worker->capture()) {
+      vigil::capture::CaptureRecordHeader h;
+      while (vigil::capture::pop_capture_record(c->queue(), h, record)) ++r.capture_records;
     }
   };
   std::uint64_t now = 0;
@@ -272,6 +277,10 @@ void report(const Measured& m, std::uint64_t packets, std::uint64_t bytes, bool 
   std::printf("app-layer records (http, dns, tls) per pass: %llu\n",
               static_cast<unsigned long long>(m.app_records));
   if (!with_rules) return;
+  if (m.last_rules.capture_records > 0) {
+    std::printf("flagged-flow capture on: %llu capture records per pass\n",
+                static_cast<unsigned long long>(m.last_rules.capture_records));
+  }
   char alerts[96];
   if (m.alerts_vary) {
     std::snprintf(alerts, sizeof alerts, "%llu..%llu (VARIES between passes)",
@@ -334,6 +343,9 @@ int main(int argc, char** argv) {
                "Pick up TCP sessions without a handshake (default on: captures often start "
                "mid-session; Suricata's default is off)");
   app.add_flag("--each", each, "Also measure every capture on its own (rules vs no rules)");
+  bool capture = false;
+  app.add_flag("--capture", capture,
+               "Keep flagged flows' packets in the rules loop (the cost of --flow-pcaps / --upload)");
   app.add_option("--max-flows", max_flows, "Flow table size (default: the Worker's, 65,536)");
   CLI11_PARSE(app, argc, argv);
 
@@ -441,6 +453,7 @@ int main(int argc, char** argv) {
   with_app.app.enabled = true;
   vigil::WorkerConfig with = with_app;
   with.rules = rules;
+  with.capture.enabled = capture;
 
   const std::uint64_t packets = set.views.size();
   std::printf("packets: %zu capture%s, %llu packets, %llu wire bytes (%.1f bytes/packet), "
