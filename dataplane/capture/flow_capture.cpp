@@ -4,12 +4,30 @@
 #include <bit>
 #include <cstring>
 
+#include <emmintrin.h>
+
 namespace vigil::capture {
 
 namespace {
 constexpr std::string_view kNames[] = {VIGIL_CAPTURE_COUNTERS(VIGIL_COUNTER_NAME)};
 constexpr std::uint32_t kMaxHistory = 64;
-constexpr std::uint64_t align8(std::uint64_t n) { return (n + 7) & ~std::uint64_t{7}; }
+constexpr std::uint64_t align16(std::uint64_t n) { return (n + 15) & ~std::uint64_t{15}; }
+
+// Copies n bytes to a 16-byte aligned destination with non-temporal stores (the tail, under 16
+// bytes, with one last padded store: entries are padded to 16).
+void stream_copy(std::uint8_t* dst, const void* src, std::size_t n) {
+  const auto* s = static_cast<const std::uint8_t*>(src);
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i), v);
+  }
+  if (i < n) {
+    alignas(16) std::uint8_t tail[16] = {};
+    std::memcpy(tail, s + i, n - i);
+    _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i), _mm_load_si128(reinterpret_cast<const __m128i*>(tail)));
+  }
+}
 }  // namespace
 
 std::string_view capture_counter_name(CaptureCounter c) {
@@ -28,32 +46,27 @@ FlowCapture::FlowCapture(const CaptureConfig& config, std::uint32_t max_flows)
   }
 }
 
-FlowCapture::FlowState& FlowCapture::state_of(const Flow& flow, std::uint32_t slot) {
-  FlowState& st = flows_[slot];
-  if (st.flow_id != flow.flow_id) st = FlowState{flow.flow_id};
-  return st;
-}
-
-void FlowCapture::on_packet(const Flow& flow, std::uint32_t slot, const PacketView& pkt) {
+void FlowCapture::on_packet(Flow& flow, std::uint32_t slot, const PacketView& pkt) {
   if (slot >= max_flows_) return;
-  FlowState& st = state_of(flow, slot);
   last_ts_ = pkt.ts_ns;
-  switch (st.state) {
+  switch (state(flow)) {
     case State::idle:
       if (!(flow.flags & flowflag::flagged)) {
-        remember(st, flow, pkt);
+        remember(flow, pkt);
         return;
       }
-      start(st, flow, true);
+      flows_[slot] = FlowState{};
+      start(flows_[slot], flow, true);
       [[fallthrough]];
     case State::capturing: {
+      FlowState& st = flows_[slot];
       const std::uint32_t caplen = std::min(pkt.caplen, cfg_.snaplen);
       push_packet(st, flow.flow_id, pkt.link_type, pkt.ts_ns, pkt.wire_len, pkt.data, caplen);
       ++st.tagged;
       if (st.tagged >= cfg_.max_packets || st.bytes >= cfg_.max_bytes) {
         counters_.add(CaptureCounter::capped_flows);
         finish(st, flow.flow_id, CaptureEnd::cap, pkt.ts_ns);
-        st.state = State::done;
+        set_state(flow, State::done);
       }
       return;
     }
@@ -62,38 +75,40 @@ void FlowCapture::on_packet(const Flow& flow, std::uint32_t slot, const PacketVi
   }
 }
 
-void FlowCapture::on_flow_end(const Flow& flow, std::uint32_t slot) {
+void FlowCapture::on_flow_end(Flow& flow, std::uint32_t slot) {
   if (slot >= max_flows_) return;
-  FlowState& st = flows_[slot];
-  if (st.flow_id == flow.flow_id && st.state == State::idle && (flow.flags & flowflag::flagged)) {
-    start(st, flow, false);
+  if (state(flow) == State::idle && (flow.flags & flowflag::flagged)) {
+    flows_[slot] = FlowState{};
+    start(flows_[slot], flow, false);
   }
-  if (st.flow_id == flow.flow_id && st.state == State::capturing) {
-    finish(st, flow.flow_id, CaptureEnd::flow_end, std::max(flow.last_ns, last_ts_));
+  if (state(flow) == State::capturing) {
+    finish(flows_[slot], flow.flow_id, CaptureEnd::flow_end, std::max(flow.last_ns, last_ts_));
   }
-  st = FlowState{};
+  set_state(flow, State::done);
 }
 
-void FlowCapture::remember(FlowState& st, const Flow& flow, const PacketView& pkt) {
+void FlowCapture::remember(Flow& flow, const PacketView& pkt) {
   if (ring_size_ == 0) return;
   const std::uint32_t caplen = std::min(pkt.caplen, cfg_.snaplen);
-  const std::uint64_t size = align8(sizeof(HistoryEntry) + caplen);
+  const std::uint64_t size = align16(sizeof(HistoryEntry) + caplen);
   if (size > ring_size_ / 4) return;  // a giant frame would evict everyone's history
   const std::uint64_t phys = write_pos_ & (ring_size_ - 1);
   // Entries never wrap: the rest of the ring is skipped. Readers only follow links, never scan.
   if (phys + size > ring_size_) write_pos_ += ring_size_ - phys;
   std::uint8_t* at = ring_.get() + (write_pos_ & (ring_size_ - 1));
   HistoryEntry e{};
-  e.prev_pos = st.last_pos;
+  e.prev_pos = flow.capture_last;
   e.flow_id = flow.flow_id;
   e.ts_ns = pkt.ts_ns;
   e.caplen = caplen;
   e.wire_len = pkt.wire_len;
   e.link_type = pkt.link_type;
   e.entry_bytes = static_cast<std::uint32_t>(size);
-  std::memcpy(at, &e, sizeof e);
-  std::memcpy(at + sizeof e, pkt.data, caplen);
-  st.last_pos = write_pos_;
+  // The ring is written far more than it is read: streaming stores keep it out of the cache the
+  // rest of the packet path needs.
+  stream_copy(at, &e, sizeof e);
+  stream_copy(at + sizeof e, pkt.data, caplen);
+  flow.capture_last = write_pos_;
   write_pos_ += size;
 }
 
@@ -107,9 +122,8 @@ const std::uint8_t* FlowCapture::entry_at(std::uint64_t pos, HistoryEntry& e) co
   return at + sizeof e;
 }
 
-void FlowCapture::start(FlowState& st, const Flow& flow, bool counted) {
+void FlowCapture::start(FlowState& st, Flow& flow, bool counted) {
   counters_.add(CaptureCounter::flows);
-  st.state = State::capturing;
   // The flow's packets before this one, newest first through the links.
   const std::uint64_t seen = flow.pkts[0] + flow.pkts[1];
   const std::uint64_t before = counted && seen > 0 ? seen - 1 : seen;
@@ -117,7 +131,7 @@ void FlowCapture::start(FlowState& st, const Flow& flow, bool counted) {
       static_cast<std::uint32_t>(std::min<std::uint64_t>(cfg_.history_packets, before));
   std::uint64_t chain[kMaxHistory];
   std::uint32_t n = 0;
-  for (std::uint64_t pos = st.last_pos; n < wanted;) {
+  for (std::uint64_t pos = flow.capture_last; n < wanted;) {
     HistoryEntry e;
     if (entry_at(pos, e) == nullptr || e.flow_id != flow.flow_id) break;
     chain[n++] = pos;
@@ -132,7 +146,8 @@ void FlowCapture::start(FlowState& st, const Flow& flow, bool counted) {
     push_packet(st, e.flow_id, e.link_type, e.ts_ns, e.wire_len, bytes, e.caplen);
     counters_.add(CaptureCounter::history_packets, st.packets - before_packets);
   }
-  st.last_pos = kNone;
+  flow.capture_last = kNone;
+  set_state(flow, State::capturing);
 }
 
 void FlowCapture::push_packet(FlowState& st, std::uint64_t flow_id, LinkType link,

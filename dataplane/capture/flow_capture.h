@@ -58,43 +58,55 @@ class FlowCapture {
   FlowCapture& operator=(const FlowCapture&) = delete;
 
   // One packet of `flow` (table slot `slot`), after detection: flows not flagged remember it in
-  // the history; flagged flows queue it (the first time with their history before it).
-  void on_packet(const Flow& flow, std::uint32_t slot, const PacketView& pkt);
+  // the history; flagged flows queue it (the first time with their history before it). An
+  // unflagged flow's packet touches only the flow (its capture_* fields) and the ring.
+  void on_packet(Flow& flow, std::uint32_t slot, const PacketView& pkt);
   // The flow ends: a capture still open gets its end record (a flow flagged by its end's
-  // inspection gets its history first); the slot's state is reset.
-  void on_flow_end(const Flow& flow, std::uint32_t slot);
+  // inspection gets its history first).
+  void on_flow_end(Flow& flow, std::uint32_t slot);
 
   CaptureQueue& queue() { return queue_; }
   const CaptureCounters& counters() const { return counters_; }
   const CaptureConfig& config() const { return cfg_; }
 
  private:
+  // Kept in Flow::flags (flowflag::capturing, capture_done).
   enum class State : std::uint8_t { idle = 0, capturing = 1, done = 2 };
+  // Per table slot, used only once the flow is flagged.
   struct FlowState {
-    std::uint64_t flow_id = 0;      // whose state this is (slots are reused)
-    std::uint64_t last_pos = kNone; // history position of the flow's latest packet
     std::uint64_t bytes = 0;
     std::uint32_t packets = 0, lost = 0, history_missed = 0;
     std::uint32_t tagged = 0;       // packets from the flagging one on (the cap counts these)
     State state = State::idle;
   };
-  struct HistoryEntry {             // followed by caplen bytes, padded to 8
+  struct HistoryEntry {             // followed by caplen bytes; 16-byte aligned throughout
     std::uint64_t prev_pos;         // the same flow's previous packet, or kNone
     std::uint64_t flow_id;
     std::uint64_t ts_ns;
     std::uint32_t caplen, wire_len;
     LinkType link_type;
-    std::uint32_t entry_bytes;      // header and bytes, padded to 8
+    std::uint32_t entry_bytes;      // header and bytes, padded to 16
+    std::uint64_t reserved;         // keeps the header a multiple of 16 bytes
   };
+  static_assert(sizeof(HistoryEntry) % 16 == 0);
   static constexpr std::uint64_t kNone = ~std::uint64_t{0};
 
-  FlowState& state_of(const Flow& flow, std::uint32_t slot);
-  void remember(FlowState& st, const Flow& flow, const PacketView& pkt);
+  void remember(Flow& flow, const PacketView& pkt);
   // `counted`: the flow's packet counts include a current packet that is not history.
-  void start(FlowState& st, const Flow& flow, bool counted);
+  void start(FlowState& st, Flow& flow, bool counted);
   void push_packet(FlowState& st, std::uint64_t flow_id, LinkType link, std::uint64_t ts,
                    std::uint32_t wire_len, const std::uint8_t* data, std::uint32_t caplen);
   void finish(FlowState& st, std::uint64_t flow_id, CaptureEnd why, std::uint64_t ts);
+  static State state(const Flow& f) {
+    return (f.flags & flowflag::capture_done) ? State::done
+           : (f.flags & flowflag::capturing)  ? State::capturing
+                                              : State::idle;
+  }
+  static void set_state(Flow& f, State s) {
+    f.flags &= static_cast<std::uint8_t>(~(flowflag::capturing | flowflag::capture_done));
+    if (s == State::capturing) f.flags |= flowflag::capturing;
+    if (s == State::done) f.flags |= flowflag::capture_done;
+  }
   // The entry at `pos` copied to `e` and its bytes, or nullptr once overwritten.
   const std::uint8_t* entry_at(std::uint64_t pos, HistoryEntry& e) const;
 

@@ -38,6 +38,8 @@ inline constexpr std::uint8_t echo = 0x04;          // ICMP echo flow, keyed by 
 inline constexpr std::uint8_t pass = 0x08;          // a pass rule matched: no more inspection
 inline constexpr std::uint8_t drop = 0x10;          // a drop rule matched inline: drop the rest
 inline constexpr std::uint8_t alerted = 0x20;       // at least one alert was raised on the flow
+inline constexpr std::uint8_t capturing = 0x40;     // its packets are being captured (flagged)
+inline constexpr std::uint8_t capture_done = 0x80;  // its capture ended (cap reached)
 }  // namespace flowflag
 
 inline constexpr std::uint32_t kNoFlow = 0xffffffffu;
@@ -60,6 +62,8 @@ struct Flow {
   std::uint16_t app_tx = 0;               // DNS transactions opened (wraps at 65,536)
   std::uint8_t app_proto = 0;             // app::AppProto: 0 unknown
   std::uint8_t app_flags = 0;             // app layer's detection state (app_layer.cpp)
+  std::uint64_t capture_last = ~std::uint64_t{0};  // flagged-flow capture: the flow's newest
+                                                   // packet in the history ring (dataplane/capture)
 
   bool client_is_lo() const { return (flags & flowflag::client_is_lo) != 0; }
   const IpAddress& client_addr() const { return client_is_lo() ? key.lo_addr : key.hi_addr; }

@@ -468,7 +468,7 @@ TEST(FlowTable, FlowIdsAreDeterministicAndIndependentOfTheHashSeed) {
 
 TEST(FlowTable, MemoryPerFlowStaysWithinBudget) {
   FlowTable t(config(65536));
-  CHECK(sizeof(Flow) <= 224);
+  CHECK(sizeof(Flow) <= 232);  // 29 words: key, counters, TCP, streams, slots, capture link
   CHECK(t.memory_bytes() / t.max_flows() <= 256);
 }
 
