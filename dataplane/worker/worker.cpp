@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
 
 #include "dataplane/decode/checksum.h"
@@ -17,6 +18,9 @@ Worker::Worker(const WorkerConfig& config, std::uint16_t worker_id)
       records_(config.record_queue_capacity) {
   if (config.rules) detect_ = std::make_unique<detect::DetectContext>(config.rules, config.detect);
   if (config.app.enabled) app_ = std::make_unique<app::AppLayer>(config.app);
+  if (config.rules && config.detect.inline_mode) {
+    reject_buf_ = std::make_unique<std::uint8_t[]>(kMaxBurst * detect::kMaxRejectLen);
+  }
   if (config.capture.enabled && config.rules) {
     capture_ = std::make_unique<capture::FlowCapture>(config.capture, flows_.max_flows());
   }
@@ -119,7 +123,19 @@ void Worker::process_burst(std::span<const PacketView> burst) {
         }
         break;
     }
+    // The answer to a rejected packet is only valid until the next inspection: keep it by index.
+    reject_len_[i] = 0;
+    if (scratch_.verdict[i] == detect::Verdict::reject && reject_buf_) {
+      const std::span<const std::uint8_t> answer = detect_->reject_answer();
+      std::memcpy(reject_buf_.get() + i * detect::kMaxRejectLen, answer.data(), answer.size());
+      reject_len_[i] = static_cast<std::uint16_t>(answer.size());
+    }
   }
+}
+
+std::span<const std::uint8_t> Worker::reject_answer(std::size_t i) const {
+  if (i >= last_burst_ || !reject_buf_) return {};
+  return {reject_buf_.get() + i * detect::kMaxRejectLen, reject_len_[i]};
 }
 
 detect::Verdict Worker::inspect(DecodedPacket& dp, const PacketFlowKey* key,

@@ -89,6 +89,9 @@ class Worker final : private FlowEndHandler, private StreamSink, private app::Ap
   capture::FlowCapture* capture() { return capture_.get(); }
   // Verdict of each packet of the last burst given to process_burst (by index in that burst).
   std::span<const detect::Verdict> verdicts() const { return {scratch_.verdict.data(), last_burst_}; }
+  // For a packet of the last burst whose verdict is reject: the RST / ICMP unreachable to send
+  // (a raw IP datagram, see detect/engine/reject.h); empty otherwise or when not inline.
+  std::span<const std::uint8_t> reject_answer(std::size_t i) const;
   const WorkerCounters& counters() const { return counters_; }
   const DecodeCounters& decode_counters() const { return decode_; }
   const Defragmenter& defrag() const { return defrag_; }
@@ -132,6 +135,8 @@ class Worker final : private FlowEndHandler, private StreamSink, private app::Ap
   std::unique_ptr<app::AppLayer> app_;
   std::unique_ptr<capture::FlowCapture> capture_;
   const PacketView* current_pkt_ = nullptr;  // the received packet being processed
+  std::unique_ptr<std::uint8_t[]> reject_buf_;  // kMaxBurst answers (inline mode only)
+  std::array<std::uint16_t, kMaxBurst> reject_len_{};
   const detect::DetectPacket* packet_ = nullptr;  // the packet being inspected, if any
   std::size_t last_burst_ = 0;
   std::uint64_t packet_number_ = 0;   // of the packet being inspected, 1-based over the run

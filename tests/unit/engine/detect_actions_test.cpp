@@ -109,8 +109,15 @@ TEST(DetectDrop, RejectIsAVerdictOfItsOwn) {
   Tcp c(s);
   c.handshake();
   CHECK(c.client("bad") == Verdict::reject);
+  // The worker keeps the answer by the packet's index in its burst: an IPv4 TCP RST.
+  const std::span<const std::uint8_t> rst = s.worker().reject_answer(0);
+  CHECK(rst.size() >= 40);
+  BYTES_EQUAL(0x45, rst[0]);
+  BYTES_EQUAL(6, rst[9]);
+  CHECK(rst[20 + 13] & 0x04);
   CHECK(c.client("worse") == Verdict::reject);
   CHECK(c.client("fine") == Verdict::accept);
+  LONGS_EQUAL(0, s.worker().reject_answer(0).size());
   UNSIGNED_LONGLONGS_EQUAL(2, s.counter(DetectCounter::rejected_packets));
 }
 
