@@ -74,6 +74,7 @@ struct EalConfig {
 
 struct WorkersConfig {
   std::vector<std::uint32_t> lcores;  // one worker per lcore; distinct, not the main lcore
+  std::vector<std::uint32_t> cpus;    // optional: the CPU of each lcore (--lcores lcore@cpu)
   std::uint32_t burst = 32;
 };
 

@@ -364,6 +364,23 @@ bool parse_workers(Reader& r, const toml::table* t, BoardConfig& c) {
     }
     c.workers.lcores.push_back(l);
   }
+  // cpus: the CPU each worker lcore runs on (lcores may share a CPU, e.g. to run several workers
+  // on a small machine); absent, lcore n runs on CPU n.
+  if (const toml::node* cn = t->get("cpus")) {
+    const toml::array* ca = cn->as_array();
+    if (ca == nullptr || ca->size() != c.workers.lcores.size()) {
+      return r.fail(cn, "workers.cpus", "expected one CPU number per lcore (" +
+                                            std::to_string(c.workers.lcores.size()) + ")");
+    }
+    for (std::size_t i = 0; i < ca->size(); ++i) {
+      const auto* v = (*ca)[i].as_integer();
+      if (v == nullptr || v->get() < 0 || v->get() > kMaxLcore) {
+        return r.fail(cn, "workers.cpus",
+                      "expected CPU numbers from 0 to " + std::to_string(kMaxLcore));
+      }
+      c.workers.cpus.push_back(static_cast<std::uint32_t>(v->get()));
+    }
+  }
   return true;
 }
 
@@ -659,7 +676,7 @@ bool parse_board(std::string_view text, const std::string& name, BoardConfig& ou
       !r.string(&root, "", "model", false, c.model) ||
       !r.string(&root, "", "description", false, c.description) ||
       !r.section(root, "eal", {"args", "main_lcore"}, eal) ||
-      !r.section(root, "workers", {"lcores", "burst"}, workers) ||
+      !r.section(root, "workers", {"lcores", "cpus", "burst"}, workers) ||
       !r.section(root, "mempool",
                  {"mbufs", "cache", "mbuf_size", "hugepage", "numa_node", "extra_mb"}, mempool) ||
       !r.section(root, "rings", {"size"}, rings) ||

@@ -8,8 +8,18 @@ namespace vigil::board {
 std::vector<std::string> eal_args(const BoardConfig& board, std::string_view file_prefix) {
   std::vector<std::string> args{"vigild"};
   std::string lcores = std::to_string(board.eal.main_lcore);
-  for (std::uint32_t l : board.workers.lcores) lcores += "," + std::to_string(l);
-  args.insert(args.end(), {"-l", lcores, "--main-lcore", std::to_string(board.eal.main_lcore)});
+  if (board.workers.cpus.empty()) {
+    for (std::uint32_t l : board.workers.lcores) lcores += "," + std::to_string(l);
+    args.insert(args.end(), {"-l", lcores, "--main-lcore", std::to_string(board.eal.main_lcore)});
+  } else {
+    // lcore@cpu: the main lcore on its own number's CPU, each worker on its given CPU.
+    lcores += "@" + std::to_string(board.eal.main_lcore);
+    for (std::size_t i = 0; i < board.workers.lcores.size(); ++i) {
+      lcores += "," + std::to_string(board.workers.lcores[i]) + "@" +
+                std::to_string(board.workers.cpus[i]);
+    }
+    args.insert(args.end(), {"--lcores", lcores, "--main-lcore", std::to_string(board.eal.main_lcore)});
+  }
   // -a lists exactly the board's PCI ports, so the EAL never probes the management NIC.
   for (const PortConfig& p : board.ports) {
     if (!p.pci.empty()) args.insert(args.end(), {"-a", p.pci});

@@ -290,6 +290,10 @@ void EveWriter::write_stats(std::uint64_t ts_ns, std::uint64_t uptime_s,
   write_line(j.dump());
 }
 
+void EveWriter::flush() {
+  if (file_ != nullptr && std::fflush(file_) != 0) failed_ = true;
+}
+
 bool EveWriter::close(std::string& err) {
   if (file_ == nullptr) return !failed_;
   bool ok = !failed_;

@@ -36,6 +36,9 @@ class EveWriter {
   void write_app_record(const app::AppRecordHeader& h, std::string_view object_json);
   void write_stats(std::uint64_t ts_ns, std::uint64_t uptime_s, const CounterList& counters);
 
+  // Hands what is buffered to the kernel (a live appliance's eve.json is read while it runs).
+  void flush();
+
   // Flushes and fsyncs. Returns false and sets err when any write failed (disk full, I/O error).
   bool close(std::string& err);
 
@@ -46,11 +49,12 @@ class EveWriter {
   // `alert` tells alert events apart.
   using LineSink = std::function<void(const std::string& line, bool alert)>;
   void set_line_sink(LineSink sink) { sink_ = std::move(sink); }
+  // Any other event line (e.g. the appliance's health events), also handed to the sink.
+  void write_event(const std::string& line, bool alert);
 
  private:
   EveWriter(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {}
   void write_line(const std::string& line);
-  void write_event(const std::string& line, bool alert);
 
   LineSink sink_;
   std::string path_;

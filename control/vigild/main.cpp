@@ -2,10 +2,12 @@
 //   replay        run capture files through the dataplane, write EVE JSON
 //   rules check   load rule files and report what loads
 //   upload        send what the spool holds to the provider
+//   run           the appliance on its NICs (board file + appliance config)
 #include <CLI/CLI.hpp>
 
 #include "control/vigild/replay_command.h"
 #include "control/vigild/rules_check_command.h"
+#include "control/vigild/run_command.h"
 #include "control/vigild/upload_command.h"
 
 int main(int argc, char** argv) {
@@ -45,6 +47,11 @@ int main(int argc, char** argv) {
   rp->add_option("--upload-timeout", replay.upload_timeout_s,
                  "Seconds to keep sending after the replay (what is left stays in the spool)");
 
+  vigil::RunOptions run;
+  auto* rn = app.add_subcommand("run", "Run the appliance on the board's NICs until SIGTERM");
+  rn->add_option("--board", run.board, "Board file (TOML)")->required()->check(CLI::ExistingFile);
+  rn->add_option("--config", run.config, "Appliance config (TOML)")->required()->check(CLI::ExistingFile);
+
   vigil::UploadOptions upload;
   auto* up = app.add_subcommand("upload", "Send what the spool holds to the provider, then exit");
   up->add_option("--config", upload.config, "Upload config (TOML)")->required()->check(CLI::ExistingFile);
@@ -68,5 +75,6 @@ int main(int argc, char** argv) {
   if (rp->parsed()) return vigil::run_replay(replay);
   if (rc->parsed()) return vigil::run_rules_check(check);
   if (up->parsed()) return vigil::run_upload(upload);
+  if (rn->parsed()) return vigil::run_run(run);
   return 1;
 }

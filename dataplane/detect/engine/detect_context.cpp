@@ -580,8 +580,9 @@ Verdict DetectContext::finalize(const DetectPacket& p) {
       silent = tv == ThresholdVerdict::silent;
     }
     // As in Suricata, pass and drop reach the whole flow when the rule is about the flow rather
-    // than this packet's bytes: IP-only and protocol/port-only rules, and stream matches.
-    const bool to_flow = flow != nullptr && (matches_[i].stream || s.flow_scope);
+    // than this packet's bytes: IP-only and protocol/port-only rules, stream matches, and
+    // transaction (app-layer) matches — a blocked HTTP request's connection stays blocked.
+    const bool to_flow = flow != nullptr && (matches_[i].stream || s.flow_scope || s.tx_rule);
     if (s.action == RuleAction::pass) {
       passed = true;
       // A pass stops the packet's remaining (lower-order) alerts.

@@ -48,6 +48,20 @@ TEST(EalArgs, NoFilePrefixWhenEmpty) {
                joined(eal_args(b, "")).c_str());
 }
 
+TEST(EalArgs, CpusMapLcoresWithLcoresOption) {
+  const BoardConfig b = parse_ok(edit("lcores = [1, 2]", "lcores = [1, 2]\ncpus = [1, 1]"));
+  STRCMP_EQUAL("vigild --lcores 0@0,1@1,2@1 --main-lcore 0 -a 0000:3b:00.0 -a 0000:3b:00.1 --vdev net_ring0",
+               joined(eal_args(b, "")).c_str());
+}
+
+TEST(EalArgs, CpusMustMatchTheLcores) {
+  BoardConfig b;
+  std::string err;
+  CHECK_FALSE(parse_board(edit("lcores = [1, 2]", "lcores = [1, 2]\ncpus = [1]"), "b.toml", b, err));
+  CHECK_TEXT(err.find("workers.cpus: expected one CPU number per lcore (2)") != std::string::npos,
+             err.c_str());
+}
+
 TEST_GROUP(Resources){};
 
 TEST(Resources, MinMbufsCountsEveryTerm) {

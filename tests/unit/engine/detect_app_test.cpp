@@ -94,6 +94,21 @@ TEST(DetectApp, HttpUriRuleAlertsOncePerTransactionOnAnyPort) {
   LONGS_EQUAL(2, s.count(1));
 }
 
+TEST(DetectApp, DropOnATransactionBlocksTheRestOfTheFlowInline) {
+  SessionOptions inline_opts;
+  inline_opts.inline_mode = true;
+  Session s("drop http any any -> any any (http.uri; content:\"/blocked\"; sid:1;)\n",
+            inline_opts);
+  Tcp c(s);
+  c.handshake();
+  CHECK(c.client("GET /blocked HTTP/1.1\r\nHost: a\r\n\r\n") == Verdict::drop);
+  // The retransmission and every later packet, both ways, never pass: the request never
+  // reaches the server.
+  CHECK(c.client("GET /blocked HTTP/1.1\r\nHost: a\r\n\r\n") == Verdict::drop);
+  CHECK(c.server("HTTP/1.1 200 OK\r\n\r\n") == Verdict::drop);
+  LONGS_EQUAL(1, s.count(1));
+}
+
 TEST(DetectApp, NormalizedUriAndRawUri) {
   Session s(
       "alert http any any -> any any (http.uri; content:\"/a/b\"; sid:1;)\n"

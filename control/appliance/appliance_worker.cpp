@@ -1,0 +1,317 @@
+#include "control/appliance/appliance_worker.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include <array>
+#include <cstring>
+#include <ctime>
+
+#include "control/board/rss_key.h"
+
+namespace vigil::appliance {
+
+namespace {
+
+std::uint64_t wall_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);  // vDSO: no system call
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+bool try_lock(QueueLock& l) {
+  bool expected = false;
+  return !l.held.load(std::memory_order_relaxed) &&
+         l.held.compare_exchange_strong(expected, true, std::memory_order_acquire);
+}
+void unlock(QueueLock& l) { l.held.store(false, std::memory_order_release); }
+
+// Offset of the IP header and its version (4, 6; 0 when not IP), past Ethernet and VLAN tags.
+std::size_t l3_offset(std::span<const std::uint8_t> f, int& version) {
+  version = 0;
+  if (f.size() < 14) return 0;
+  std::size_t at = 12;
+  std::uint16_t type = static_cast<std::uint16_t>(f[at] << 8 | f[at + 1]);
+  at = 14;
+  for (int tags = 0; (type == 0x8100 || type == 0x88a8) && tags < 2; ++tags) {
+    if (f.size() < at + 4) return 0;
+    type = static_cast<std::uint16_t>(f[at + 2] << 8 | f[at + 3]);
+    at += 4;
+  }
+  if (type == 0x0800 && f.size() >= at + 20) version = 4;
+  if (type == 0x86dd && f.size() >= at + 40) version = 6;
+  return at;
+}
+
+std::uint16_t ring_port_index(const Shared& sh, std::uint16_t eth_port) {
+  for (std::uint16_t i = 0; i < sh.ports.size(); ++i) {
+    if (sh.ports[i].eth_port == eth_port) return i;
+  }
+  return 0;
+}
+
+// The answer to a rejected packet, as a frame: back to the packet's sender out of the port it came
+// in by (MACs swapped), or on to its destination out of the peer port (MACs as they were).
+void send_reject(Shared& sh, std::uint16_t me, std::uint16_t in_port, const rte_mbuf* orig,
+                 std::span<const std::uint8_t> answer) {
+  const auto frame = std::span<const std::uint8_t>(rte_pktmbuf_mtod(orig, const std::uint8_t*),
+                                                   orig->data_len);
+  int version = 0;
+  const std::size_t l3 = l3_offset(frame, version);
+  if (version == 0 || answer.size() < 20) return;
+  const bool back = version == 4 ? std::memcmp(answer.data() + 16, frame.data() + l3 + 12, 4) == 0
+                                 : answer.size() >= 40 &&
+                                       std::memcmp(answer.data() + 24, frame.data() + l3 + 8, 16) == 0;
+  const std::uint16_t out = back ? in_port : sh.ports[in_port].peer;
+  if (out == kNoPeer) return;
+  rte_mbuf* m = rte_pktmbuf_alloc(sh.pool);
+  if (m == nullptr) return;
+  auto* dst = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(l3 + answer.size())));
+  if (dst == nullptr) {
+    rte_pktmbuf_free(m);
+    return;
+  }
+  std::memcpy(dst, frame.data(), l3);
+  if (back) {
+    std::memcpy(dst, frame.data() + 6, 6);
+    std::memcpy(dst + 6, frame.data(), 6);
+  }
+  std::memcpy(dst + l3, answer.data(), answer.size());
+  const PortBinding& pb = sh.ports[out];
+  const std::uint16_t q = static_cast<std::uint16_t>(me % pb.tx_queues);
+  QueueLock& lock = sh.tx_locks[out * sh.max_queues + q];
+  while (!try_lock(lock)) rte_pause();
+  const std::uint16_t sent = rte_eth_tx_burst(pb.eth_port, q, &m, 1);
+  unlock(lock);
+  if (sent == 1) {
+    (*sh.forwarding)[out].rejects_sent.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    rte_pktmbuf_free(m);
+  }
+}
+
+struct Staged {
+  std::array<rte_mbuf*, 2 * kBurst> mbufs;
+  std::uint16_t n = 0;
+};
+
+}  // namespace
+
+std::uint16_t flow_owner(std::span<const std::uint8_t> frame, std::span<const std::uint8_t> key,
+                         std::uint16_t workers) {
+  if (workers <= 1) return 0;
+  int version = 0;
+  const std::size_t l3 = l3_offset(frame, version);
+  std::uint32_t hash = 0;
+  if (version == 4) {
+    hash = board::toeplitz_hash(key, frame.subspan(l3 + 12, 8));
+  } else if (version == 6) {
+    hash = board::toeplitz_hash(key, frame.subspan(l3 + 8, 32));
+  } else {
+    return 0;
+  }
+  // A NIC's default redirection table: 128 entries, entry i -> queue i % queues.
+  return static_cast<std::uint16_t>((hash & 127u) % workers);
+}
+
+int worker_main(void* arg) {
+  WorkerContext& ctx = *static_cast<WorkerContext*>(arg);
+  Shared& sh = *ctx.shared;
+  const std::uint16_t me = ctx.index;
+  const std::size_t nports = sh.ports.size();
+  health::WorkerHeartbeat& hb = sh.health->heartbeat(me);
+  WorkerStats& ws = (*sh.stats)[me];
+  std::vector<PortForwarding>& fw = *sh.forwarding;
+
+  std::array<rte_mbuf*, kBurst> rx{};
+  std::array<rte_mbuf*, 2 * kBurst> batch{};       // this worker's packets of the round
+  std::array<std::uint16_t, 2 * kBurst> from{};    // their board port
+  std::array<PacketView, 2 * kBurst> views{};
+  std::vector<Staged> staged(nports);
+  std::uint64_t last_tick = 0;
+
+  auto stage = [&](std::uint16_t out, rte_mbuf* m, std::uint16_t in) {
+    Staged& s = staged[out];
+    if (s.n == s.mbufs.size()) {  // cannot happen with 2 x kBurst per round; be safe
+      rte_pktmbuf_free(m);
+      fw[in].tx_full.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    s.mbufs[s.n++] = m;
+  };
+  auto flush = [&] {
+    for (std::uint16_t out = 0; out < nports; ++out) {
+      Staged& s = staged[out];
+      if (s.n == 0) continue;
+      const PortBinding& pb = sh.ports[out];
+      const std::uint16_t q = static_cast<std::uint16_t>(me % pb.tx_queues);
+      QueueLock& lock = sh.tx_locks[out * sh.max_queues + q];
+      while (!try_lock(lock)) rte_pause();
+      std::uint16_t sent = 0;
+      // A full TX ring gets a few more tries, then the rest is dropped and counted: a worker
+      // never waits on a port.
+      for (int attempt = 0; attempt < 4 && sent < s.n; ++attempt) {
+        sent += rte_eth_tx_burst(pb.eth_port, q, s.mbufs.data() + sent,
+                                 static_cast<std::uint16_t>(s.n - sent));
+      }
+      unlock(lock);
+      ws.tx.fetch_add(sent, std::memory_order_relaxed);
+      const std::uint16_t in = pb.peer == kNoPeer ? out : pb.peer;
+      fw[in].forwarded.fetch_add(sent, std::memory_order_relaxed);
+      if (sent < s.n) {
+        fw[in].tx_full.fetch_add(s.n - sent, std::memory_order_relaxed);
+        for (std::uint16_t i = sent; i < s.n; ++i) rte_pktmbuf_free(s.mbufs[i]);
+      }
+      s.n = 0;
+    }
+  };
+
+  while (!sh.stop.load(std::memory_order_relaxed)) {
+    hb.beat();
+    // Test hook (vigilctl debug stall-worker): stop beating and polling for a while.
+    if (const std::uint64_t until = ws.stall_until_ns.load(std::memory_order_relaxed); until != 0) {
+      while (wall_ns() < until && !sh.stop.load(std::memory_order_relaxed)) rte_delay_us_block(1000);
+      ws.stall_until_ns.store(0, std::memory_order_relaxed);
+      continue;
+    }
+    const health::DataplaneFlags& flags = sh.health->flags();
+    const bool bypass = flags.bypass();
+    std::uint16_t n = 0;
+
+    for (std::uint16_t p = 0; p < nports; ++p) {
+      const PortBinding& pb = sh.ports[p];
+      // Its own queue, and in software bypass any queue no one is polling (a stalled worker's).
+      for (std::uint16_t q = 0; q < pb.rx_queues; ++q) {
+        if (q != me % pb.rx_queues && !bypass) continue;
+        if (q != me && q < sh.workers && !bypass) continue;
+        QueueLock& lock = sh.rx_locks[p * sh.max_queues + q];
+        if (!try_lock(lock)) continue;
+        const std::uint16_t k = rte_eth_rx_burst(pb.eth_port, q, rx.data(), kBurst);
+        unlock(lock);
+        if (q != me) ws.taken_over.fetch_add(k, std::memory_order_relaxed);
+        for (std::uint16_t i = 0; i < k; ++i) {
+          rte_mbuf* m = rx[i];
+          const std::uint16_t owner =
+              bypass ? me
+                     : flow_owner({rte_pktmbuf_mtod(m, const std::uint8_t*), m->data_len},
+                                  sh.rss_key, sh.workers);
+          if (owner == me && n < batch.size()) {
+            batch[n] = m;
+            from[n++] = p;
+          } else if (owner != me && rte_ring_mp_enqueue(sh.handoff[owner], m) == 0) {
+            ws.handed_off.fetch_add(1, std::memory_order_relaxed);
+          } else {
+            fw[p].received.fetch_add(1, std::memory_order_relaxed);
+            fw[p].handoff_full.fetch_add(1, std::memory_order_relaxed);
+            rte_pktmbuf_free(m);
+          }
+        }
+      }
+    }
+    // Packets other workers received for flows this one owns (in bypass: anyone's).
+    for (std::uint16_t w = 0; w < sh.workers && n < batch.size(); ++w) {
+      if (w != me && !bypass) continue;
+      void* objs[kBurst];
+      const unsigned room = std::min<unsigned>(kBurst, static_cast<unsigned>(batch.size() - n));
+      const unsigned k = rte_ring_mc_dequeue_burst(sh.handoff[w], objs, room, nullptr);
+      for (unsigned i = 0; i < k; ++i) {
+        auto* m = static_cast<rte_mbuf*>(objs[i]);
+        batch[n] = m;
+        from[n++] = ring_port_index(sh, m->port);
+      }
+    }
+
+    const std::uint64_t now = wall_ns();
+    if (n == 0) {
+      ws.idle_polls.fetch_add(1, std::memory_order_relaxed);
+      if (now - last_tick > 1'000'000) {  // flow timeouts keep running while idle
+        ctx.worker->tick(now);
+        last_tick = now;
+      }
+      rte_pause();
+      continue;
+    }
+    ws.rx.fetch_add(n, std::memory_order_relaxed);
+
+    if (flags.stopped()) {  // fail-closed: nothing passes while a worker is stalled
+      for (std::uint16_t i = 0; i < n; ++i) {
+        fw[from[i]].received.fetch_add(1, std::memory_order_relaxed);
+        fw[from[i]].fail_closed.fetch_add(1, std::memory_order_relaxed);
+        rte_pktmbuf_free(batch[i]);
+      }
+      continue;
+    }
+    bool inspect = !bypass;
+    for (std::uint16_t i = 0; i < n && inspect; ++i) {
+      // A port whose overload policy is bypass forwards uninspected what it cannot keep up with:
+      // the sign is its RX ring filling (imissed is the NIC's own count of the rest).
+      (void)i;
+    }
+    if (!inspect) {
+      for (std::uint16_t i = 0; i < n; ++i) {
+        const std::uint16_t in = from[i];
+        fw[in].received.fetch_add(1, std::memory_order_relaxed);
+        const std::uint16_t peer = sh.ports[in].peer;
+        if (peer == kNoPeer) {
+          fw[in].monitored.fetch_add(1, std::memory_order_relaxed);
+          rte_pktmbuf_free(batch[i]);
+          continue;
+        }
+        fw[in].bypassed.fetch_add(1, std::memory_order_relaxed);
+        stage(peer, batch[i], in);
+      }
+      flush();
+      continue;
+    }
+
+    for (std::uint16_t i = 0; i < n; ++i) {
+      const rte_mbuf* m = batch[i];
+      PacketView& v = views[i];
+      v.data = rte_pktmbuf_mtod(m, const std::uint8_t*);
+      v.caplen = m->data_len;  // single-segment mbufs: the data room holds a whole frame
+      v.wire_len = m->pkt_len;
+      v.ts_ns = now;
+      v.port = from[i];
+      v.link_type = LinkType::ethernet;
+      v.handle = batch[i];
+    }
+    ctx.worker->process_burst({views.data(), n});
+    const auto verdicts = ctx.worker->verdicts();
+    for (std::uint16_t i = 0; i < n; ++i) {
+      const std::uint16_t in = from[i];
+      fw[in].received.fetch_add(1, std::memory_order_relaxed);
+      const std::uint16_t peer = sh.ports[in].peer;
+      if (peer == kNoPeer) {
+        fw[in].monitored.fetch_add(1, std::memory_order_relaxed);
+        rte_pktmbuf_free(batch[i]);
+        continue;
+      }
+      switch (verdicts[i]) {
+        case detect::Verdict::accept:
+          stage(peer, batch[i], in);
+          break;
+        case detect::Verdict::reject:
+          send_reject(sh, me, in, batch[i], ctx.worker->reject_answer(i));
+          fw[in].verdict_drops.fetch_add(1, std::memory_order_relaxed);
+          rte_pktmbuf_free(batch[i]);
+          break;
+        default:
+          fw[in].verdict_drops.fetch_add(1, std::memory_order_relaxed);
+          rte_pktmbuf_free(batch[i]);
+          break;
+      }
+    }
+    flush();
+    if (now - last_tick > 1'000'000) {
+      ctx.worker->tick(now);
+      last_tick = now;
+    }
+  }
+  return 0;
+}
+
+}  // namespace vigil::appliance

@@ -1,0 +1,84 @@
+// The worker lcore's loop on the appliance: receive from its queue on every port, hand each packet
+// to the worker that owns its flow (software distributor: a symmetric Toeplitz hash of the IP
+// addresses, the same a NIC with the board's key computes), inspect, then forward (inline: out of
+// the pair's other port unless the verdict drops it; reject: the RST / ICMP answer goes back),
+// or count (monitor). Bursts of 32, no allocation, no lock except a try-lock per queue that lets
+// healthy workers take over a stalled worker's queues in software bypass, no system call (the
+// wall clock is read through the vDSO).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "control/health/health.h"
+#include "dataplane/worker/worker.h"
+
+struct rte_ring;
+struct rte_mempool;
+
+namespace vigil::appliance {
+
+inline constexpr std::uint16_t kBurst = 32;
+inline constexpr std::uint16_t kNoPeer = 0xffff;
+
+// Per port, what the workers did with its packets (relaxed atomics: written by workers, read by
+// the control plane and telemetry). received = forwarded + verdict_drops + tx_full + fail_closed
+// + (monitor ports: everything is `monitored`).
+struct alignas(64) PortForwarding {
+  std::atomic<std::uint64_t> received{0}, forwarded{0}, verdict_drops{0}, tx_full{0};
+  std::atomic<std::uint64_t> bypassed{0};     // of forwarded: uninspected (software bypass/overload)
+  std::atomic<std::uint64_t> fail_closed{0};  // dropped while forwarding was stopped
+  std::atomic<std::uint64_t> monitored{0};    // monitor port: inspected, never sent
+  std::atomic<std::uint64_t> rejects_sent{0}; // answers sent out of this port
+  std::atomic<std::uint64_t> handoff_full{0}; // could not reach the flow's worker: dropped
+};
+
+struct alignas(64) WorkerStats {
+  std::atomic<std::uint64_t> rx{0}, tx{0}, handed_off{0}, taken_over{0}, idle_polls{0};
+  std::atomic<std::uint64_t> stall_until_ns{0};  // test hook: sleep in the loop until then
+};
+
+struct PortBinding {
+  std::uint16_t eth_port = 0;
+  std::uint16_t rx_queues = 1, tx_queues = 1;
+  std::uint16_t peer = kNoPeer;  // board index of the inline peer
+  bool bypass_on_overload = false;
+};
+
+// One per (port, queue): whoever polls or transmits holds it (try-lock).
+struct alignas(64) QueueLock {
+  std::atomic<bool> held{false};
+};
+
+struct Shared {
+  std::vector<PortBinding> ports;
+  std::vector<rte_ring*> handoff;        // per worker, multi-producer / multi-consumer
+  std::vector<std::uint8_t> rss_key;     // symmetric Toeplitz key (40 or 52 bytes)
+  rte_mempool* pool = nullptr;           // for reject answers
+  std::uint16_t workers = 1;
+  std::vector<QueueLock> rx_locks, tx_locks;  // [port * max_queues + queue]
+  std::uint16_t max_queues = 1;
+  std::vector<PortForwarding>* forwarding = nullptr;
+  std::vector<WorkerStats>* stats = nullptr;
+  health::HealthMonitor* health = nullptr;
+  std::atomic<bool> stop{false};
+};
+
+struct WorkerContext {
+  Shared* shared = nullptr;
+  Worker* worker = nullptr;
+  std::uint16_t index = 0;
+};
+
+// rte_eal_remote_launch entry point; `arg` is a WorkerContext*. Returns when shared->stop is set.
+int worker_main(void* arg);
+
+// The software distributor's owner of a frame (Ethernet, VLAN, IPv4, IPv6): a Toeplitz hash of the
+// source and destination addresses with a symmetric key, so both directions and every fragment of
+// a flow agree; non-IP frames go to worker 0.
+std::uint16_t flow_owner(std::span<const std::uint8_t> frame, std::span<const std::uint8_t> key,
+                         std::uint16_t workers);
+
+}  // namespace vigil::appliance
