@@ -106,14 +106,30 @@ std::uint16_t flow_owner(std::span<const std::uint8_t> frame, std::span<const st
   if (workers <= 1) return 0;
   int version = 0;
   const std::size_t l3 = l3_offset(frame, version);
-  std::uint32_t hash = 0;
+  // RSS's inputs: addresses, then the ports for TCP that is not fragmented (as a NIC hashing
+  // IP and TCP does); UDP and the rest by addresses, so every fragment of a datagram agrees.
+  std::array<std::uint8_t, 36> in{};
+  std::size_t len = 0;
   if (version == 4) {
-    hash = board::toeplitz_hash(key, frame.subspan(l3 + 12, 8));
+    std::memcpy(in.data(), frame.data() + l3 + 12, 8);
+    len = 8;
+    const std::size_t ihl = static_cast<std::size_t>(frame[l3] & 0x0f) * 4;
+    const bool fragment = ((frame[l3 + 6] << 8 | frame[l3 + 7]) & 0x3fff) != 0;
+    if (frame[l3 + 9] == 6 && !fragment && ihl >= 20 && frame.size() >= l3 + ihl + 4) {
+      std::memcpy(in.data() + 8, frame.data() + l3 + ihl, 4);
+      len = 12;
+    }
   } else if (version == 6) {
-    hash = board::toeplitz_hash(key, frame.subspan(l3 + 8, 32));
+    std::memcpy(in.data(), frame.data() + l3 + 8, 32);
+    len = 32;
+    if (frame[l3 + 6] == 6 && frame.size() >= l3 + 44) {
+      std::memcpy(in.data() + 32, frame.data() + l3 + 40, 4);
+      len = 36;
+    }
   } else {
     return 0;
   }
+  const std::uint32_t hash = board::toeplitz_hash(key, {in.data(), len});
   // A NIC's default redirection table: 128 entries, entry i -> queue i % queues.
   return static_cast<std::uint16_t>((hash & 127u) % workers);
 }

@@ -75,9 +75,10 @@ struct WorkerContext {
 // rte_eal_remote_launch entry point; `arg` is a WorkerContext*. Returns when shared->stop is set.
 int worker_main(void* arg);
 
-// The software distributor's owner of a frame (Ethernet, VLAN, IPv4, IPv6): a Toeplitz hash of the
-// source and destination addresses with a symmetric key, so both directions and every fragment of
-// a flow agree; non-IP frames go to worker 0.
+// The software distributor's owner of a frame (Ethernet, VLAN, IPv4, IPv6): a Toeplitz hash with a
+// symmetric key, so both directions agree, over the addresses and, for unfragmented TCP, the
+// ports (a NIC's IP + TCP RSS); UDP and other protocols by addresses only, so every fragment of a
+// datagram agrees. Non-IP frames go to worker 0.
 std::uint16_t flow_owner(std::span<const std::uint8_t> frame, std::span<const std::uint8_t> key,
                          std::uint16_t workers);
 

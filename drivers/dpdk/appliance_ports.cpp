@@ -57,9 +57,9 @@ std::unique_ptr<AppliancePorts> AppliancePorts::open(const std::vector<Appliance
     p.rx_queues = std::max<std::uint16_t>(1, std::min<std::uint16_t>(workers, info.max_rx_queues));
     p.tx_queues = std::max<std::uint16_t>(1, std::min<std::uint16_t>(workers, info.max_tx_queues));
     rte_eth_conf conf{};
-    // RSS over the addresses only: a fragment and the rest of its flow hash alike, and with a
-    // symmetric key so do both directions.
-    const std::uint64_t wanted_hf = RTE_ETH_RSS_IP;
+    // RSS over the addresses, and the ports for unfragmented TCP (the workers' software
+    // distributor computes the same); with a symmetric key both directions hash alike.
+    const std::uint64_t wanted_hf = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP;
     const std::uint64_t hf = wanted_hf & info.flow_type_rss_offloads;
     std::array<std::uint8_t, 52> key{};
     if (s.rss && hf != 0 && p.rx_queues > 1 && !rss_key.empty() &&
