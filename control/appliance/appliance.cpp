@@ -151,12 +151,12 @@ int tel_ports(const char*, const char*, rte_tel_data* d) {
   for (std::size_t i = 0; i < g_state->board.ports.size(); ++i) {
     const std::string& n = g_state->board.ports[i].name;
     const PortForwarding& f = (*g_state->forwarding)[i];
-    rte_tel_data_add_dict_u64(d, (n + ".received").c_str(), load(f.received));
-    rte_tel_data_add_dict_u64(d, (n + ".forwarded").c_str(), load(f.forwarded));
-    rte_tel_data_add_dict_u64(d, (n + ".verdict_drops").c_str(), load(f.verdict_drops));
-    rte_tel_data_add_dict_u64(d, (n + ".tx_full").c_str(), load(f.tx_full));
-    rte_tel_data_add_dict_u64(d, (n + ".bypassed").c_str(), load(f.bypassed));
-    rte_tel_data_add_dict_u64(d, (n + ".fail_closed").c_str(), load(f.fail_closed));
+    rte_tel_data_add_dict_u64(d, (n + "_received").c_str(), load(f.received));
+    rte_tel_data_add_dict_u64(d, (n + "_forwarded").c_str(), load(f.forwarded));
+    rte_tel_data_add_dict_u64(d, (n + "_verdict_drops").c_str(), load(f.verdict_drops));
+    rte_tel_data_add_dict_u64(d, (n + "_tx_full").c_str(), load(f.tx_full));
+    rte_tel_data_add_dict_u64(d, (n + "_bypassed").c_str(), load(f.bypassed));
+    rte_tel_data_add_dict_u64(d, (n + "_fail_closed").c_str(), load(f.fail_closed));
   }
   return 0;
 }
@@ -167,10 +167,10 @@ int tel_workers(const char*, const char*, rte_tel_data* d) {
   for (std::size_t i = 0; i < g_state->stats->size(); ++i) {
     const WorkerStats& w = (*g_state->stats)[i];
     const std::string n = "worker" + std::to_string(i);
-    rte_tel_data_add_dict_u64(d, (n + ".rx").c_str(), load(w.rx));
-    rte_tel_data_add_dict_u64(d, (n + ".tx").c_str(), load(w.tx));
-    rte_tel_data_add_dict_u64(d, (n + ".handed_off").c_str(), load(w.handed_off));
-    rte_tel_data_add_dict_u64(d, (n + ".beats").c_str(),
+    rte_tel_data_add_dict_u64(d, (n + "_rx").c_str(), load(w.rx));
+    rte_tel_data_add_dict_u64(d, (n + "_tx").c_str(), load(w.tx));
+    rte_tel_data_add_dict_u64(d, (n + "_handed_off").c_str(), load(w.handed_off));
+    rte_tel_data_add_dict_u64(d, (n + "_beats").c_str(),
                               g_state->health->heartbeat(i).beats.load(std::memory_order_relaxed));
   }
   return 0;
