@@ -26,11 +26,11 @@ BoardConfig load(const char* path) {
 
 TEST_GROUP(EalArgs){};
 
-TEST(EalArgs, SimBoardIsInMemoryWithVdevs) {
+TEST(EalArgs, SimBoardHasNoHugepagesAndItsVdevs) {
   const BoardConfig b = load(VIGIL_BOARD_DIR "/sim/board.toml");
   STRCMP_EQUAL(
       "vigild -l 0,1 --main-lcore 0 --vdev net_af_packet0,iface=vgl-a0 "
-      "--vdev net_af_packet1,iface=vgl-b0 --vdev net_ring0 --no-huge --no-pci --in-memory -m 512",
+      "--vdev net_af_packet1,iface=vgl-b0 --vdev net_ring0 --no-huge --no-pci -m 512 --file-prefix vigil",
       joined(eal_args(b, "vigil")).c_str());
 }
 
