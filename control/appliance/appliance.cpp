@@ -95,7 +95,8 @@ nlohmann::ordered_json port_json(std::size_t i) {
   j["forward"] = {{"received", load(f.received)},   {"forwarded", load(f.forwarded)},
                   {"verdict_drops", load(f.verdict_drops)}, {"tx_full", load(f.tx_full)},
                   {"fail_closed", load(f.fail_closed)}, {"handoff_full", load(f.handoff_full)},
-                  {"bypassed", load(f.bypassed)},  {"monitored", load(f.monitored)},
+                  {"bypassed", load(f.bypassed)},  {"overload_bypassed", load(f.overload_bypassed)},
+                  {"monitored", load(f.monitored)},
                   {"rejects_sent", load(f.rejects_sent)}};
   return j;
 }

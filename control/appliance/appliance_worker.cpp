@@ -149,6 +149,12 @@ int worker_main(void* arg) {
   std::array<PacketView, 2 * kBurst> views{};
   std::vector<Staged> staged(nports);
   std::uint64_t last_tick = 0;
+  // Overload: a queue that keeps returning full bursts has a backlog the worker is not keeping
+  // up with. A port whose policy is bypass then forwards that round's packets uninspected
+  // (counted); a port whose policy is drop keeps inspecting and the NIC drops (imissed).
+  constexpr std::uint32_t kOverloadRounds = 16;
+  std::vector<std::uint32_t> full_rounds(nports, 0);
+  std::array<bool, 2 * kBurst> skip{};
 
   auto stage = [&](std::uint16_t out, rte_mbuf* m, std::uint16_t in) {
     Staged& s = staged[out];
@@ -208,6 +214,7 @@ int worker_main(void* arg) {
         if (!try_lock(lock)) continue;
         const std::uint16_t k = rte_eth_rx_burst(pb.eth_port, q, rx.data(), kBurst);
         unlock(lock);
+        if (q == me % pb.rx_queues) full_rounds[p] = k == kBurst ? full_rounds[p] + 1 : 0;
         if (q != me) ws.taken_over.fetch_add(k, std::memory_order_relaxed);
         for (std::uint16_t i = 0; i < k; ++i) {
           rte_mbuf* m = rx[i];
@@ -261,13 +268,7 @@ int worker_main(void* arg) {
       }
       continue;
     }
-    bool inspect = !bypass;
-    for (std::uint16_t i = 0; i < n && inspect; ++i) {
-      // A port whose overload policy is bypass forwards uninspected what it cannot keep up with:
-      // the sign is its RX ring filling (imissed is the NIC's own count of the rest).
-      (void)i;
-    }
-    if (!inspect) {
+    if (bypass) {
       for (std::uint16_t i = 0; i < n; ++i) {
         const std::uint16_t in = from[i];
         fw[in].received.fetch_add(1, std::memory_order_relaxed);
@@ -284,6 +285,23 @@ int worker_main(void* arg) {
       continue;
     }
 
+    // Overloaded bypass ports: their packets of this round go through uninspected.
+    std::uint16_t inspected = 0;
+    for (std::uint16_t i = 0; i < n; ++i) {
+      const std::uint16_t in = from[i];
+      skip[i] = sh.ports[in].bypass_on_overload && sh.ports[in].peer != kNoPeer &&
+                full_rounds[in] >= kOverloadRounds;
+      if (skip[i]) {
+        fw[in].received.fetch_add(1, std::memory_order_relaxed);
+        fw[in].bypassed.fetch_add(1, std::memory_order_relaxed);
+        fw[in].overload_bypassed.fetch_add(1, std::memory_order_relaxed);
+        stage(sh.ports[in].peer, batch[i], in);
+        continue;
+      }
+      batch[inspected] = batch[i];
+      from[inspected++] = in;
+    }
+    n = inspected;
     for (std::uint16_t i = 0; i < n; ++i) {
       const rte_mbuf* m = batch[i];
       PacketView& v = views[i];

@@ -29,6 +29,7 @@ inline constexpr std::uint16_t kNoPeer = 0xffff;
 struct alignas(64) PortForwarding {
   std::atomic<std::uint64_t> received{0}, forwarded{0}, verdict_drops{0}, tx_full{0};
   std::atomic<std::uint64_t> bypassed{0};     // of forwarded: uninspected (software bypass/overload)
+  std::atomic<std::uint64_t> overload_bypassed{0};  // of bypassed: the port's overload policy
   std::atomic<std::uint64_t> fail_closed{0};  // dropped while forwarding was stopped
   std::atomic<std::uint64_t> monitored{0};    // monitor port: inspected, never sent
   std::atomic<std::uint64_t> rejects_sent{0}; // answers sent out of this port
