@@ -407,8 +407,29 @@ std::unique_ptr<TlsConnection> TlsServer::handshake(Socket sock, const std::stri
   std::unique_ptr<TlsConnection> c(
       new TlsConnection(config_, std::move(sock), peer, milliseconds(options_.io_timeout_ms)));
   if (!c->setup(err)) return nullptr;
-  if (!c->handshake(milliseconds(options_.handshake_timeout_ms), err)) return nullptr;
+  if (!c->handshake(milliseconds(options_.handshake_timeout_ms), err)) {
+    // mbedTLS has sent its alert (bad certificate, unknown CA, ...). Closing with the client's
+    // bytes unread would reset the connection and the client could lose the alert: stop
+    // sending, read what is left for a moment, then close, so the client learns why.
+    c->linger_close(milliseconds(200));
+    return nullptr;
+  }
   return c;
+}
+
+void TlsConnection::linger_close(milliseconds limit) {
+  open_ = false;
+  if (!sock_.valid()) return;
+  ::shutdown(sock_.fd(), SHUT_WR);
+  const auto deadline = Clock::now() + limit;
+  char buf[4096];
+  for (;;) {
+    std::string werr;
+    if (wait_fd(sock_.fd(), POLLIN, deadline, werr) != WaitStatus::ready) break;
+    const ssize_t n = ::recv(sock_.fd(), buf, sizeof buf, 0);
+    if (n <= 0) break;  // the client closed too (or failed): done
+  }
+  sock_.reset();
 }
 
 }  // namespace vigil::tls
