@@ -106,6 +106,50 @@ def hugepages_available():
         return False
 
 
+class Hugepages:
+    """Reserves the 2 MB hugepages the dumpcap check needs when the host has none free, and mounts
+    a private hugetlbfs when none is mounted; restores both afterwards (the CI machine starts
+    without hugepages)."""
+    NR = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+
+    def __init__(self, work):
+        self.work = work
+        self.old_nr = None
+        self.mount = None
+
+    def ensure(self):
+        if hugepages_available():
+            return True
+        try:
+            with open(self.NR) as f:
+                self.old_nr = int(f.read().strip())
+            want = self.old_nr + (HUGE_MB + 64) // 2
+            with open(self.NR, "w") as f:
+                f.write(str(want))
+            with open("/proc/mounts") as f:
+                mounted = any(l.split()[2:3] == ["hugetlbfs"] for l in f)
+            if not mounted:
+                self.mount = os.path.join(self.work, "hugetlbfs")
+                os.makedirs(self.mount, exist_ok=True)
+                subprocess.run(["mount", "-t", "hugetlbfs", "nodev", self.mount], check=True,
+                               capture_output=True)
+        except (OSError, ValueError, subprocess.CalledProcessError):
+            pass
+        return hugepages_available()
+
+    def restore(self):
+        if self.mount:
+            subprocess.run(["umount", self.mount], capture_output=True)
+            self.mount = None
+        if self.old_nr is not None:
+            try:
+                with open(self.NR, "w") as f:
+                    f.write(str(self.old_nr))
+            except OSError:
+                pass
+            self.old_nr = None
+
+
 def check(cond, message):
     if not cond:
         raise Failure(message)
@@ -1134,13 +1178,15 @@ def main():
     skipped = {}  # check -> why it could not run here
     started = time.monotonic()
     app = None
+    hugepages = None
     try:
         try:
             remove_stale(args.tmp)
             wire.up()
             peers = Peers(wire, work)
             peers.start_server()
-            huge = "dumpcap" in selected and hugepages_available()
+            hugepages = Hugepages(work)
+            huge = "dumpcap" in selected and hugepages.ensure()
             app = Appliance(args.vigild, args.vigilctl, wire, work, prefix, huge)
             if huge:
                 print(f"{name}: board uses 2 MB hugepages (-m {HUGE_MB}) instead of --no-huge, "
@@ -1214,6 +1260,8 @@ def main():
             app.stop(timeout=5)
         kill_all()
         wire.down()
+        if hugepages is not None:
+            hugepages.restore()
         shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
         if os.environ.get("VIGIL_E2E_KEEP") == "1":
             print(f"{name}: kept {work}", file=sys.stderr)
