@@ -66,11 +66,36 @@ State* g_state = nullptr;
 
 std::uint64_t load(const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); }
 
+// A port's counters summed over the workers (each keeps its own, see PortForwarding).
+struct PortTotals {
+  std::uint64_t received = 0, forwarded = 0, verdict_drops = 0, tx_full = 0, bypassed = 0,
+                overload_bypassed = 0, fail_closed = 0, monitored = 0, rejects_sent = 0,
+                handoff_full = 0;
+};
+PortTotals totals(std::size_t port) {
+  PortTotals t;
+  const std::size_t nports = g_state->board.ports.size();
+  for (std::size_t w = 0; w < g_state->stats->size(); ++w) {
+    const PortForwarding& f = (*g_state->forwarding)[w * nports + port];
+    t.received += load(f.received);
+    t.forwarded += load(f.forwarded);
+    t.verdict_drops += load(f.verdict_drops);
+    t.tx_full += load(f.tx_full);
+    t.bypassed += load(f.bypassed);
+    t.overload_bypassed += load(f.overload_bypassed);
+    t.fail_closed += load(f.fail_closed);
+    t.monitored += load(f.monitored);
+    t.rejects_sent += load(f.rejects_sent);
+    t.handoff_full += load(f.handoff_full);
+  }
+  return t;
+}
+
 nlohmann::ordered_json port_json(std::size_t i) {
   const State& s = *g_state;
   const board::PortConfig& pc = s.board.ports[i];
   const dpdk::PortCounters c = s.ports->counters(i);
-  const PortForwarding& f = (*s.forwarding)[i];
+  const PortTotals f = totals(i);
   nlohmann::ordered_json j;
   j["name"] = pc.name;
   j["role"] = pc.role == board::PortRole::monitor ? "monitor" : "inline";
@@ -88,16 +113,15 @@ nlohmann::ordered_json port_json(std::size_t i) {
                 {"rx_nombuf", c.rx_nombuf},
                 {"rx_errors", c.rx_errors},
                 {"tx_errors", c.tx_errors},
-                {"tx_full", load(f.tx_full)},
-                {"verdict", load(f.verdict_drops)},
-                {"fail_closed", load(f.fail_closed)},
-                {"handoff_full", load(f.handoff_full)}};
-  j["forward"] = {{"received", load(f.received)},   {"forwarded", load(f.forwarded)},
-                  {"verdict_drops", load(f.verdict_drops)}, {"tx_full", load(f.tx_full)},
-                  {"fail_closed", load(f.fail_closed)}, {"handoff_full", load(f.handoff_full)},
-                  {"bypassed", load(f.bypassed)},  {"overload_bypassed", load(f.overload_bypassed)},
-                  {"monitored", load(f.monitored)},
-                  {"rejects_sent", load(f.rejects_sent)}};
+                {"tx_full", f.tx_full},
+                {"verdict", f.verdict_drops},
+                {"fail_closed", f.fail_closed},
+                {"handoff_full", f.handoff_full}};
+  j["forward"] = {{"received", f.received},         {"forwarded", f.forwarded},
+                  {"verdict_drops", f.verdict_drops}, {"tx_full", f.tx_full},
+                  {"fail_closed", f.fail_closed},   {"handoff_full", f.handoff_full},
+                  {"bypassed", f.bypassed},         {"overload_bypassed", f.overload_bypassed},
+                  {"monitored", f.monitored},       {"rejects_sent", f.rejects_sent}};
   return j;
 }
 
@@ -151,13 +175,13 @@ int tel_ports(const char*, const char*, rte_tel_data* d) {
   rte_tel_data_start_dict(d);
   for (std::size_t i = 0; i < g_state->board.ports.size(); ++i) {
     const std::string& n = g_state->board.ports[i].name;
-    const PortForwarding& f = (*g_state->forwarding)[i];
-    rte_tel_data_add_dict_u64(d, (n + "_received").c_str(), load(f.received));
-    rte_tel_data_add_dict_u64(d, (n + "_forwarded").c_str(), load(f.forwarded));
-    rte_tel_data_add_dict_u64(d, (n + "_verdict_drops").c_str(), load(f.verdict_drops));
-    rte_tel_data_add_dict_u64(d, (n + "_tx_full").c_str(), load(f.tx_full));
-    rte_tel_data_add_dict_u64(d, (n + "_bypassed").c_str(), load(f.bypassed));
-    rte_tel_data_add_dict_u64(d, (n + "_fail_closed").c_str(), load(f.fail_closed));
+    const PortTotals f = totals(i);
+    rte_tel_data_add_dict_u64(d, (n + "_received").c_str(), f.received);
+    rte_tel_data_add_dict_u64(d, (n + "_forwarded").c_str(), f.forwarded);
+    rte_tel_data_add_dict_u64(d, (n + "_verdict_drops").c_str(), f.verdict_drops);
+    rte_tel_data_add_dict_u64(d, (n + "_tx_full").c_str(), f.tx_full);
+    rte_tel_data_add_dict_u64(d, (n + "_bypassed").c_str(), f.bypassed);
+    rte_tel_data_add_dict_u64(d, (n + "_fail_closed").c_str(), f.fail_closed);
   }
   return 0;
 }
@@ -343,13 +367,14 @@ int run_appliance(const std::string& board_path, const std::string& config_path,
   });
 
   // Workers, their handoff rings and the shared state of the loops.
-  std::vector<PortForwarding> forwarding(b.ports.size());
+  std::vector<PortForwarding> forwarding(b.ports.size() * nworkers);
   std::vector<WorkerStats> stats(nworkers);
   state.forwarding = &forwarding;
   state.stats = &stats;
   Shared sh;
   sh.workers = static_cast<std::uint16_t>(nworkers);
   sh.rss_key.assign(key.begin(), key.end());
+  sh.rss = std::make_unique<RssHash>(key);
   sh.pool = ports->pool();
   sh.forwarding = &forwarding;
   sh.stats = &stats;

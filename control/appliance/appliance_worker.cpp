@@ -23,6 +23,11 @@ std::uint64_t wall_ns() {
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
+// Counters with one writer: a relaxed load and store, no locked instruction.
+inline void bump(std::atomic<std::uint64_t>& a, std::uint64_t n = 1) {
+  a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
 bool try_lock(QueueLock& l) {
   bool expected = false;
   return !l.held.load(std::memory_order_relaxed) &&
@@ -88,7 +93,7 @@ void send_reject(Shared& sh, std::uint16_t me, std::uint16_t in_port, const rte_
   const std::uint16_t sent = rte_eth_tx_burst(pb.eth_port, q, &m, 1);
   unlock(lock);
   if (sent == 1) {
-    (*sh.forwarding)[out].rejects_sent.fetch_add(1, std::memory_order_relaxed);
+    bump((*sh.forwarding)[static_cast<std::size_t>(me) * sh.ports.size() + out].rejects_sent);
   } else {
     rte_pktmbuf_free(m);
   }
@@ -101,7 +106,25 @@ struct Staged {
 
 }  // namespace
 
-std::uint16_t flow_owner(std::span<const std::uint8_t> frame, std::span<const std::uint8_t> key,
+RssHash::RssHash(std::span<const std::uint8_t> key) : table_(kMaxInput) {
+  for (std::size_t pos = 0; pos < kMaxInput; ++pos) {
+    for (unsigned v = 0; v < 256; ++v) {
+      std::array<std::uint8_t, kMaxInput> one{};
+      one[pos] = static_cast<std::uint8_t>(v);
+      // Toeplitz is linear over XOR: a byte's contribution does not depend on the others.
+      table_[pos][v] = board::toeplitz_hash(key, {one.data(), pos + 1});
+    }
+  }
+}
+
+std::uint32_t RssHash::operator()(std::span<const std::uint8_t> input) const {
+  std::uint32_t h = 0;
+  const std::size_t n = std::min(input.size(), kMaxInput);
+  for (std::size_t i = 0; i < n; ++i) h ^= table_[i][input[i]];
+  return h;
+}
+
+std::uint16_t flow_owner(std::span<const std::uint8_t> frame, const RssHash& rss,
                          std::uint16_t workers) {
   if (workers <= 1) return 0;
   int version = 0;
@@ -129,7 +152,7 @@ std::uint16_t flow_owner(std::span<const std::uint8_t> frame, std::span<const st
   } else {
     return 0;
   }
-  const std::uint32_t hash = board::toeplitz_hash(key, {in.data(), len});
+  const std::uint32_t hash = rss({in.data(), len});
   // A NIC's default redirection table: 128 entries, entry i -> queue i % queues.
   return static_cast<std::uint16_t>((hash & 127u) % workers);
 }
@@ -141,7 +164,8 @@ int worker_main(void* arg) {
   const std::size_t nports = sh.ports.size();
   health::WorkerHeartbeat& hb = sh.health->heartbeat(me);
   WorkerStats& ws = (*sh.stats)[me];
-  std::vector<PortForwarding>& fw = *sh.forwarding;
+  // This worker's own counters per port (one writer each: no cache line is shared).
+  PortForwarding* fw = sh.forwarding->data() + static_cast<std::size_t>(me) * nports;
 
   std::array<rte_mbuf*, kBurst> rx{};
   std::array<rte_mbuf*, 2 * kBurst> batch{};       // this worker's packets of the round
@@ -160,7 +184,7 @@ int worker_main(void* arg) {
     Staged& s = staged[out];
     if (s.n == s.mbufs.size()) {  // cannot happen with 2 x kBurst per round; be safe
       rte_pktmbuf_free(m);
-      fw[in].tx_full.fetch_add(1, std::memory_order_relaxed);
+      bump(fw[in].tx_full, 1);
       return;
     }
     s.mbufs[s.n++] = m;
@@ -181,11 +205,11 @@ int worker_main(void* arg) {
                                  static_cast<std::uint16_t>(s.n - sent));
       }
       unlock(lock);
-      ws.tx.fetch_add(sent, std::memory_order_relaxed);
+      bump(ws.tx, sent);
       const std::uint16_t in = pb.peer == kNoPeer ? out : pb.peer;
-      fw[in].forwarded.fetch_add(sent, std::memory_order_relaxed);
+      bump(fw[in].forwarded, sent);
       if (sent < s.n) {
-        fw[in].tx_full.fetch_add(s.n - sent, std::memory_order_relaxed);
+        bump(fw[in].tx_full, s.n - sent);
         for (std::uint16_t i = sent; i < s.n; ++i) rte_pktmbuf_free(s.mbufs[i]);
       }
       s.n = 0;
@@ -215,21 +239,21 @@ int worker_main(void* arg) {
         const std::uint16_t k = rte_eth_rx_burst(pb.eth_port, q, rx.data(), kBurst);
         unlock(lock);
         if (q == me % pb.rx_queues) full_rounds[p] = k == kBurst ? full_rounds[p] + 1 : 0;
-        if (q != me) ws.taken_over.fetch_add(k, std::memory_order_relaxed);
+        if (q != me) bump(ws.taken_over, k);
         for (std::uint16_t i = 0; i < k; ++i) {
           rte_mbuf* m = rx[i];
           const std::uint16_t owner =
               bypass ? me
                      : flow_owner({rte_pktmbuf_mtod(m, const std::uint8_t*), m->data_len},
-                                  sh.rss_key, sh.workers);
+                                  *sh.rss, sh.workers);
           if (owner == me && n < batch.size()) {
             batch[n] = m;
             from[n++] = p;
           } else if (owner != me && rte_ring_mp_enqueue(sh.handoff[owner], m) == 0) {
-            ws.handed_off.fetch_add(1, std::memory_order_relaxed);
+            bump(ws.handed_off, 1);
           } else {
-            fw[p].received.fetch_add(1, std::memory_order_relaxed);
-            fw[p].handoff_full.fetch_add(1, std::memory_order_relaxed);
+            bump(fw[p].received, 1);
+            bump(fw[p].handoff_full, 1);
             rte_pktmbuf_free(m);
           }
         }
@@ -250,7 +274,7 @@ int worker_main(void* arg) {
 
     const std::uint64_t now = wall_ns();
     if (n == 0) {
-      ws.idle_polls.fetch_add(1, std::memory_order_relaxed);
+      bump(ws.idle_polls, 1);
       if (now - last_tick > 1'000'000) {  // flow timeouts keep running while idle
         ctx.worker->tick(now);
         last_tick = now;
@@ -258,12 +282,12 @@ int worker_main(void* arg) {
       rte_pause();
       continue;
     }
-    ws.rx.fetch_add(n, std::memory_order_relaxed);
+    bump(ws.rx, n);
 
     if (flags.stopped()) {  // fail-closed: nothing passes while a worker is stalled
       for (std::uint16_t i = 0; i < n; ++i) {
-        fw[from[i]].received.fetch_add(1, std::memory_order_relaxed);
-        fw[from[i]].fail_closed.fetch_add(1, std::memory_order_relaxed);
+        bump(fw[from[i]].received, 1);
+        bump(fw[from[i]].fail_closed, 1);
         rte_pktmbuf_free(batch[i]);
       }
       continue;
@@ -271,14 +295,14 @@ int worker_main(void* arg) {
     if (bypass) {
       for (std::uint16_t i = 0; i < n; ++i) {
         const std::uint16_t in = from[i];
-        fw[in].received.fetch_add(1, std::memory_order_relaxed);
+        bump(fw[in].received, 1);
         const std::uint16_t peer = sh.ports[in].peer;
         if (peer == kNoPeer) {
-          fw[in].monitored.fetch_add(1, std::memory_order_relaxed);
+          bump(fw[in].monitored, 1);
           rte_pktmbuf_free(batch[i]);
           continue;
         }
-        fw[in].bypassed.fetch_add(1, std::memory_order_relaxed);
+        bump(fw[in].bypassed, 1);
         stage(peer, batch[i], in);
       }
       flush();
@@ -292,9 +316,9 @@ int worker_main(void* arg) {
       skip[i] = sh.ports[in].bypass_on_overload && sh.ports[in].peer != kNoPeer &&
                 full_rounds[in] >= kOverloadRounds;
       if (skip[i]) {
-        fw[in].received.fetch_add(1, std::memory_order_relaxed);
-        fw[in].bypassed.fetch_add(1, std::memory_order_relaxed);
-        fw[in].overload_bypassed.fetch_add(1, std::memory_order_relaxed);
+        bump(fw[in].received, 1);
+        bump(fw[in].bypassed, 1);
+        bump(fw[in].overload_bypassed, 1);
         stage(sh.ports[in].peer, batch[i], in);
         continue;
       }
@@ -317,10 +341,10 @@ int worker_main(void* arg) {
     const auto verdicts = ctx.worker->verdicts();
     for (std::uint16_t i = 0; i < n; ++i) {
       const std::uint16_t in = from[i];
-      fw[in].received.fetch_add(1, std::memory_order_relaxed);
+      bump(fw[in].received, 1);
       const std::uint16_t peer = sh.ports[in].peer;
       if (peer == kNoPeer) {
-        fw[in].monitored.fetch_add(1, std::memory_order_relaxed);
+        bump(fw[in].monitored, 1);
         rte_pktmbuf_free(batch[i]);
         continue;
       }
@@ -330,11 +354,11 @@ int worker_main(void* arg) {
           break;
         case detect::Verdict::reject:
           send_reject(sh, me, in, batch[i], ctx.worker->reject_answer(i));
-          fw[in].verdict_drops.fetch_add(1, std::memory_order_relaxed);
+          bump(fw[in].verdict_drops, 1);
           rte_pktmbuf_free(batch[i]);
           break;
         default:
-          fw[in].verdict_drops.fetch_add(1, std::memory_order_relaxed);
+          bump(fw[in].verdict_drops, 1);
           rte_pktmbuf_free(batch[i]);
           break;
       }

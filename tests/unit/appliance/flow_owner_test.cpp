@@ -14,10 +14,15 @@ using namespace vigil::appliance;
 
 namespace {
 
-std::vector<std::uint8_t> key() {
+std::vector<std::uint8_t> key_bytes() {
   board::RssConfig rss;
   board::default_rss_key(rss);
   return {rss.key.begin(), rss.key.begin() + static_cast<std::ptrdiff_t>(rss.key_len)};
+}
+
+const RssHash& key() {
+  static const RssHash h(key_bytes());
+  return h;
 }
 
 // A minimal Ethernet + IPv4 frame with a TCP or UDP header.
@@ -75,6 +80,17 @@ TEST(FlowOwner, TcpFlowsOfOneHostPairSpreadOverTheWorkers) {
     used.insert(flow_owner(frame(6, 0x0ac70101, 0x0ac70102, sp, 8080), k, 2));
   }
   LONGS_EQUAL(2, used.size());
+}
+
+TEST(FlowOwner, TableHashEqualsTheBitwiseToeplitz) {
+  const auto kb = key_bytes();
+  std::vector<std::uint8_t> in(36);
+  for (int round = 0; round < 200; ++round) {
+    for (std::size_t i = 0; i < in.size(); ++i) in[i] = static_cast<std::uint8_t>(round * 31 + i * 7);
+    for (std::size_t len : {8, 12, 32, 36}) {
+      UNSIGNED_LONGS_EQUAL(board::toeplitz_hash(kb, {in.data(), len}), key()({in.data(), len}));
+    }
+  }
 }
 
 TEST(FlowOwner, NonIpGoesToWorkerZero) {
