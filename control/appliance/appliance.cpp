@@ -8,7 +8,11 @@
 #include <rte_ring.h>
 #include <rte_telemetry.h>
 
+#include <sys/mman.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -407,6 +411,13 @@ int run_appliance(const std::string& board_path, const std::string& config_path,
   g_state = &state;
   rte_telemetry_register_cmd("/vigil/ports", tel_ports, "Vigil's per-port forwarding counters");
   rte_telemetry_register_cmd("/vigil/workers", tel_workers, "Vigil's per-worker counters");
+
+  // Every page of the workers' tables resident before the first packet: the packet path then
+  // takes no page fault (a kernel entry per first touch, and page-table locks shared by workers).
+  if (mlockall(MCL_CURRENT) != 0) {
+    std::fprintf(stderr, "vigild: warning: mlockall: %s (first touches of worker memory will fault)\n",
+                 std::strerror(errno));
+  }
 
   ControlSocket control;
   if (!control.open(cfg.control_socket, err)) return fail(1, err);
