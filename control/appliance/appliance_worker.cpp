@@ -178,7 +178,6 @@ int worker_main(void* arg) {
   // (counted); a port whose policy is drop keeps inspecting and the NIC drops (imissed).
   constexpr std::uint32_t kOverloadRounds = 16;
   std::vector<std::uint32_t> full_rounds(nports, 0);
-  std::array<bool, 2 * kBurst> skip{};
 
   auto stage = [&](std::uint16_t out, rte_mbuf* m, std::uint16_t in) {
     Staged& s = staged[out];
@@ -292,18 +291,20 @@ int worker_main(void* arg) {
       }
       continue;
     }
+    // Counts a packet as received; a monitor port's packet ends here (never transmitted).
+    auto receive = [&](std::uint16_t i) {
+      const std::uint16_t in = from[i];
+      bump(fw[in].received, 1);
+      if (sh.ports[in].peer != kNoPeer) return false;
+      bump(fw[in].monitored, 1);
+      rte_pktmbuf_free(batch[i]);
+      return true;
+    };
     if (bypass) {
       for (std::uint16_t i = 0; i < n; ++i) {
-        const std::uint16_t in = from[i];
-        bump(fw[in].received, 1);
-        const std::uint16_t peer = sh.ports[in].peer;
-        if (peer == kNoPeer) {
-          bump(fw[in].monitored, 1);
-          rte_pktmbuf_free(batch[i]);
-          continue;
-        }
-        bump(fw[in].bypassed, 1);
-        stage(peer, batch[i], in);
+        if (receive(i)) continue;
+        bump(fw[from[i]].bypassed, 1);
+        stage(sh.ports[from[i]].peer, batch[i], from[i]);
       }
       flush();
       continue;
@@ -313,9 +314,9 @@ int worker_main(void* arg) {
     std::uint16_t inspected = 0;
     for (std::uint16_t i = 0; i < n; ++i) {
       const std::uint16_t in = from[i];
-      skip[i] = sh.ports[in].bypass_on_overload && sh.ports[in].peer != kNoPeer &&
-                full_rounds[in] >= kOverloadRounds;
-      if (skip[i]) {
+      const bool skip = sh.ports[in].bypass_on_overload && sh.ports[in].peer != kNoPeer &&
+                        full_rounds[in] >= kOverloadRounds;
+      if (skip) {
         bump(fw[in].received, 1);
         bump(fw[in].bypassed, 1);
         bump(fw[in].overload_bypassed, 1);
@@ -340,14 +341,9 @@ int worker_main(void* arg) {
     ctx.worker->process_burst({views.data(), n});
     const auto verdicts = ctx.worker->verdicts();
     for (std::uint16_t i = 0; i < n; ++i) {
+      if (receive(i)) continue;
       const std::uint16_t in = from[i];
-      bump(fw[in].received, 1);
       const std::uint16_t peer = sh.ports[in].peer;
-      if (peer == kNoPeer) {
-        bump(fw[in].monitored, 1);
-        rte_pktmbuf_free(batch[i]);
-        continue;
-      }
       switch (verdicts[i]) {
         case detect::Verdict::accept:
           stage(peer, batch[i], in);
