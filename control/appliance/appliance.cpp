@@ -180,12 +180,19 @@ int tel_ports(const char*, const char*, rte_tel_data* d) {
   for (std::size_t i = 0; i < g_state->board.ports.size(); ++i) {
     const std::string& n = g_state->board.ports[i].name;
     const PortTotals f = totals(i);
+    const dpdk::PortCounters c = g_state->ports->counters(i);
+    rte_tel_data_add_dict_u64(d, (n + "_rx_packets").c_str(), c.rx_packets);
+    rte_tel_data_add_dict_u64(d, (n + "_tx_packets").c_str(), c.tx_packets);
+    rte_tel_data_add_dict_u64(d, (n + "_imissed").c_str(), c.imissed);
+    rte_tel_data_add_dict_u64(d, (n + "_rx_nombuf").c_str(), c.rx_nombuf);
     rte_tel_data_add_dict_u64(d, (n + "_received").c_str(), f.received);
     rte_tel_data_add_dict_u64(d, (n + "_forwarded").c_str(), f.forwarded);
     rte_tel_data_add_dict_u64(d, (n + "_verdict_drops").c_str(), f.verdict_drops);
     rte_tel_data_add_dict_u64(d, (n + "_tx_full").c_str(), f.tx_full);
     rte_tel_data_add_dict_u64(d, (n + "_bypassed").c_str(), f.bypassed);
     rte_tel_data_add_dict_u64(d, (n + "_fail_closed").c_str(), f.fail_closed);
+    rte_tel_data_add_dict_u64(d, (n + "_handoff_full").c_str(), f.handoff_full);
+    rte_tel_data_add_dict_u64(d, (n + "_rejects_sent").c_str(), f.rejects_sent);
   }
   return 0;
 }
