@@ -426,6 +426,30 @@ int run_appliance(const std::string& board_path, const std::string& config_path,
                  std::strerror(errno));
   }
 
+  if (uplink) {
+    const std::string fingerprint = settings.worker.rules ? settings.worker.rules->fingerprint() : "";
+    uplink->set_health_source([fingerprint]() {
+      Uplink::Health h;
+      h.ruleset_hash = fingerprint;
+      if (g_state == nullptr) return h;
+      for (std::size_t i = 0; i < g_state->board.ports.size(); ++i) {
+        const PortTotals t = totals(i);
+        const dpdk::PortCounters c = g_state->ports->counters(i);
+        auto& m = h.ports[g_state->board.ports[i].name];
+        m = {{"rx_packets", c.rx_packets}, {"tx_packets", c.tx_packets}, {"imissed", c.imissed},
+             {"rx_nombuf", c.rx_nombuf}, {"received", t.received}, {"forwarded", t.forwarded},
+             {"verdict_drops", t.verdict_drops}, {"tx_full", t.tx_full}, {"bypassed", t.bypassed},
+             {"fail_closed", t.fail_closed}};
+      }
+      for (std::size_t w = 0; w < g_state->stats->size(); ++w) {
+        const WorkerStats& ws = (*g_state->stats)[w];
+        h.workers["worker" + std::to_string(w)] = {{"rx", load(ws.rx)}, {"tx", load(ws.tx)},
+                                                   {"handed_off", load(ws.handed_off)}};
+      }
+      return h;
+    });
+  }
+
   ControlSocket control;
   if (!control.open(cfg.control_socket, err)) return fail(1, err);
   if (!health->start(err)) return fail(1, "health monitor: " + err);

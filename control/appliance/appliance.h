@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,13 @@ struct Uplink {
   virtual std::filesystem::path staging_dir() const = 0;
   virtual void add_pcap(const std::filesystem::path& pcap, std::uint64_t flow_id) = 0;
   virtual void finish() = 0;     // at stop: send what is left (bounded), report
+  // What the heartbeat reports of the appliance: ruleset fingerprint, per-port and per-worker
+  // counters, filled by a function safe to call from any thread.
+  struct Health {
+    std::string ruleset_hash;
+    std::map<std::string, std::map<std::string, std::uint64_t>> ports, workers;
+  };
+  virtual void set_health_source(std::function<Health()> source) = 0;
 };
 using UplinkFactory =
     std::function<std::unique_ptr<Uplink>(const std::string& upload_config, std::string& err)>;

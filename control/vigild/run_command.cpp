@@ -21,6 +21,21 @@ class PipelineUplink final : public appliance::Uplink {
   void add_pcap(const std::filesystem::path& pcap, std::uint64_t flow_id) override {
     p_->add_pcap(pcap, flow_id);
   }
+  void set_health_source(std::function<Health()> source) override {
+    const auto started = std::chrono::steady_clock::now();
+    p_->set_heartbeat_source([source = std::move(source), started] {
+      uplink::HeartbeatInput hb;
+      hb.versions["vigild"] = VIGIL_VERSION;
+      hb.uptime_s = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                   std::chrono::steady_clock::now() - started)
+                                                   .count());
+      const Health h = source();
+      hb.ruleset_hash = h.ruleset_hash;
+      hb.ports = h.ports;
+      hb.workers = h.workers;
+      return hb;
+    });
+  }
   void finish() override {
     const UploadReport r = p_->finish(std::chrono::seconds(10));
     std::printf("vigild: upload: %llu event batches, %llu flow pcaps sent; %llu records left in the spool\n",

@@ -25,9 +25,15 @@ std::unique_ptr<UploadPipeline> UploadPipeline::start(const std::string& config_
   uplink::UploaderConfig ucfg;
   ucfg.backoff.initial = std::chrono::milliseconds(p->cfg_.upload.backoff_initial_ms);
   ucfg.backoff.max = std::chrono::milliseconds(p->cfg_.upload.backoff_max_ms);
-  ucfg.heartbeat_interval = std::chrono::milliseconds(0);  // one at the end of the job
+  // A replay sends one heartbeat at the end of its job; a live appliance one a minute.
+  ucfg.heartbeat_interval = std::chrono::milliseconds(timed_batches ? 60000 : 0);
   ucfg.idle_poll = std::chrono::milliseconds(200);
   p->uploader_ = std::make_unique<uplink::Uploader>(*p->spool_, *p->client_, ucfg);
+  // The uploader's thread asks for heartbeat contents; the caller may set their source later.
+  p->uploader_->set_heartbeat_source([raw = p.get()] {
+    std::lock_guard lock(raw->heartbeat_mu_);
+    return raw->heartbeat_source_ ? raw->heartbeat_source_() : uplink::HeartbeatInput{};
+  });
   p->batcher_->set_on_stored([raw = p->uploader_.get()] { raw->wake(); });
   std::error_code ec;
   std::filesystem::create_directories(p->staging_dir(), ec);
@@ -61,8 +67,8 @@ std::filesystem::path UploadPipeline::staging_dir() const {
 }
 
 void UploadPipeline::set_heartbeat_source(std::function<uplink::HeartbeatInput()> source) {
+  std::lock_guard lock(heartbeat_mu_);
   heartbeat_source_ = std::move(source);
-  uploader_->set_heartbeat_source(heartbeat_source_);
 }
 
 void UploadPipeline::add_line(const std::string& line, bool alert) {

@@ -44,8 +44,9 @@ class UploadPipeline {
  public:
   // Reads the upload config, opens the spool and the provider client, starts both threads.
   // `key_prefix` names this job's event batches (same input, same keys: see EventBatcher).
-  // `timed_batches`: a batch also closes when its first line is a second old (live traffic);
-  // off for a replay, whose batches must fall the same way on every run of the same job.
+  // `timed_batches`: live traffic — a batch also closes when its first line is a second old, and
+  // a heartbeat goes out every minute; off for a replay, whose batches must fall the same way on
+  // every run of the same job (one heartbeat at its end).
   static std::unique_ptr<UploadPipeline> start(const std::string& config_path,
                                                const std::string& key_prefix, bool timed_batches,
                                                std::string& err);
@@ -62,6 +63,8 @@ class UploadPipeline {
   void add_pcap(const std::filesystem::path& pcap, std::uint64_t flow_id);
   // Where flow pcaps are assembled before they enter the spool (beside the spool folder).
   std::filesystem::path staging_dir() const;
+  // Called on the uploader's thread: the source must be safe to call from there. Set it before
+  // the first heartbeat is due (a minute after start in live mode).
   void set_heartbeat_source(std::function<uplink::HeartbeatInput()> source);
 
   // Spools what is queued, then uploads until the spool is empty or `timeout` passes, sends a
@@ -92,6 +95,7 @@ class UploadPipeline {
   std::unique_ptr<channel::ProviderClient> client_;
   std::unique_ptr<uplink::EventBatcher> batcher_;
   std::unique_ptr<uplink::Uploader> uploader_;
+  std::mutex heartbeat_mu_;  // guards heartbeat_source_ (set by the caller, read by the uploader)
   std::function<uplink::HeartbeatInput()> heartbeat_source_;
 
   Item gathered_;  // event thread only
