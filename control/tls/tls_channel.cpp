@@ -214,23 +214,31 @@ IoStatus TlsConnection::write_all(std::string_view data, std::string& err) {
       continue;
     }
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
-      std::string werr;
-      const WaitStatus w =
-          wait_fd(sock_.fd(), rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline, werr);
-      if (w == WaitStatus::ready) continue;
-      if (w == WaitStatus::timeout) {
-        err = "write to " + peer_ + " failed: timed out after " +
-              std::to_string(io_timeout_.count()) + " ms";
-        return IoStatus::timeout;
-      }
-      err = "write to " + peer_ + " failed: " + werr;
-      return IoStatus::error;
+      const IoStatus w = wait_for_tls(rc, deadline, "write to ", err);
+      if (w == IoStatus::ok) continue;
+      return w;
     }
     err = "write to " + peer_ + " failed: " + mbedtls_error_text(rc);
     open_ = false;
     return rc == MBEDTLS_ERR_NET_CONN_RESET ? IoStatus::closed : IoStatus::error;
   }
   return IoStatus::ok;
+}
+
+// mbedTLS asked for the socket to become readable or writable (`want`): waits for it until the
+// deadline. ok when it did; otherwise err says "<what><peer> failed: ...".
+IoStatus TlsConnection::wait_for_tls(int want, Clock::time_point deadline, const char* what,
+                                     std::string& err) {
+  std::string werr;
+  const WaitStatus w =
+      wait_fd(sock_.fd(), want == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline, werr);
+  if (w == WaitStatus::ready) return IoStatus::ok;
+  if (w == WaitStatus::timeout) {
+    err = what + peer_ + " failed: timed out after " + std::to_string(io_timeout_.count()) + " ms";
+    return IoStatus::timeout;
+  }
+  err = what + peer_ + " failed: " + werr;
+  return IoStatus::error;
 }
 
 IoStatus TlsConnection::read_some(char* buf, std::size_t cap, std::size_t& got, std::string& err) {
@@ -248,17 +256,9 @@ IoStatus TlsConnection::read_some(char* buf, std::size_t cap, std::size_t& got, 
       return IoStatus::ok;
     }
     if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
-      std::string werr;
-      const WaitStatus w =
-          wait_fd(sock_.fd(), rc == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT, deadline, werr);
-      if (w == WaitStatus::ready) continue;
-      if (w == WaitStatus::timeout) {
-        err = "read from " + peer_ + " failed: timed out after " +
-              std::to_string(io_timeout_.count()) + " ms";
-        return IoStatus::timeout;
-      }
-      err = "read from " + peer_ + " failed: " + werr;
-      return IoStatus::error;
+      const IoStatus w = wait_for_tls(rc, deadline, "read from ", err);
+      if (w == IoStatus::ok) continue;
+      return w;
     }
     open_ = false;
     if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || rc == MBEDTLS_ERR_SSL_CONN_EOF ||

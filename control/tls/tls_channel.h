@@ -102,6 +102,7 @@ class TlsConnection {
                 std::chrono::milliseconds io_timeout);
   bool setup(std::string& err);
   bool handshake(std::chrono::milliseconds timeout, std::string& err);
+  IoStatus wait_for_tls(int want, Clock::time_point deadline, const char* what, std::string& err);
   // After a failed server handshake: shutdown(SHUT_WR), read until the peer closes or `limit`.
   void linger_close(std::chrono::milliseconds limit);
   static int bio_send(void* self, const unsigned char* buf, std::size_t len);
