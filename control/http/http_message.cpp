@@ -2,18 +2,20 @@
 
 namespace vigil::http {
 
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x | 0x20);
+    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y | 0x20);
+    if (x != y) return false;
+  }
+  return true;
+}
+
 std::string_view find_header(const std::vector<HttpHeader>& headers, std::string_view name) {
   for (const HttpHeader& h : headers) {
-    if (h.name.size() != name.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < name.size() && same; ++i) {
-      unsigned char a = static_cast<unsigned char>(h.name[i]);
-      unsigned char b = static_cast<unsigned char>(name[i]);
-      if (a >= 'A' && a <= 'Z') a = static_cast<unsigned char>(a | 0x20);
-      if (b >= 'A' && b <= 'Z') b = static_cast<unsigned char>(b | 0x20);
-      same = a == b;
-    }
-    if (same) return h.value;
+    if (iequals(h.name, name)) return h.value;
   }
   return {};
 }

@@ -12,6 +12,9 @@ struct HttpHeader {
   std::string name, value;
 };
 
+// ASCII case-insensitive equality (header names, tokens such as "chunked" and "close").
+bool iequals(std::string_view a, std::string_view b);
+
 // Case-insensitive lookup of the first header called `name`; empty when absent.
 std::string_view find_header(const std::vector<HttpHeader>& headers, std::string_view name);
 

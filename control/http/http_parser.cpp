@@ -33,17 +33,6 @@ std::string_view trim_ows(std::string_view s) {
   return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x | 0x20);
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y | 0x20);
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // Calls f(token) for each non-empty, OWS-trimmed element of a comma-separated list.
 template <typename F>
 void for_each_list_item(std::string_view list, F&& f) {

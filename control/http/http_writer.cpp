@@ -28,17 +28,6 @@ bool is_field_text(std::string_view s) {
   return s.empty() || (s.front() != ' ' && s.front() != '\t' && s.back() != ' ' && s.back() != '\t');
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x | 0x20);
-    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y | 0x20);
-    if (x != y) return false;
-  }
-  return true;
-}
-
 bool is_framing(std::string_view name) {
   return iequals(name, "content-length") || iequals(name, "transfer-encoding");
 }
